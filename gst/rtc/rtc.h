@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gst/rtc/rtc-prelude.h>
+#include <gst/rtc/rtc-enums.h>
+#include <gst/rtc/rtc-enumtypes.h>
+#include <gst/rtc/demux.h>
+#include <gst/rtc/worker.h>
+#include <gst/rtc/srtp.h>
+#include <gst/rtc/dtls.h>
+#include <gst/rtc/ice.h>
+#include <gst/rtc/transport.h>
+
+G_BEGIN_DECLS
+
+GST_RTC_API
+void gst_rtc_init (void);
+
+G_END_DECLS

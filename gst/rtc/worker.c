@@ -206,3 +206,23 @@ gst_rtc_worker_pool_invoke_sync (GMainContext * context, GSourceFunc func,
   g_cond_clear (&call.cond);
   return 1;
 }
+
+static gboolean
+sync_point (gpointer user_data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * gst_rtc_worker_pool_sync:
+ * @context: a worker context
+ *
+ * Waits until the worker that owns @context is between two dispatches: a
+ * callback that was running on it when this was called has returned. Use
+ * it after detaching a callback, before freeing what the callback uses.
+ */
+void
+gst_rtc_worker_pool_sync (GMainContext * context)
+{
+  gst_rtc_worker_pool_invoke_sync (context, sync_point, NULL);
+}

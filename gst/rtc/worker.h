@@ -18,4 +18,7 @@ GST_RTC_API
 guint gst_rtc_worker_pool_invoke_sync (GMainContext * context,
     GSourceFunc func, gpointer user_data);
 
+GST_RTC_API
+void gst_rtc_worker_pool_sync (GMainContext * context);
+
 G_END_DECLS

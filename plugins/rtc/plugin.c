@@ -2,12 +2,26 @@
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
+
 #include <gst/gst.h>
+#include <gst/rtc/rtc.h>
+
+#include "gstrtcicesrc.h"
+#include "gstrtcicesink.h"
+#include "gstrtcdtlssrtpenc.h"
+#include "gstrtcdtlssrtpdec.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
-  return TRUE;
+  gboolean ret = FALSE;
+
+  gst_rtc_init ();
+  ret |= GST_ELEMENT_REGISTER (rtcicesrc, plugin);
+  ret |= GST_ELEMENT_REGISTER (rtcicesink, plugin);
+  ret |= GST_ELEMENT_REGISTER (rtcdtlssrtpenc, plugin);
+  ret |= GST_ELEMENT_REGISTER (rtcdtlssrtpdec, plugin);
+  return ret;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, rtc,

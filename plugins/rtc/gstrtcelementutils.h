@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gst/gst.h>
+#include <gst/rtc/rtc.h>
+
+G_BEGIN_DECLS
+
+/* The state that an rtcdtlssrtpenc and an rtcdtlssrtpdec with the same
+ * connection-id share: one GstRtcTransport (one DTLS connection, one SRTP
+ * session) and the encoder's output, where DTLS records and protected
+ * packets leave. */
+typedef struct _GstRtcSharedConnection GstRtcSharedConnection;
+
+typedef void (*GstRtcSharedOutputFunc) (const guint8 * data, gsize len,
+    gpointer user_data);
+
+G_GNUC_INTERNAL
+GstRtcSharedConnection * gst_rtc_shared_connection_acquire (const gchar * id,
+    const gchar * pem, GError ** error);
+
+G_GNUC_INTERNAL
+void gst_rtc_shared_connection_release (GstRtcSharedConnection * connection);
+
+G_GNUC_INTERNAL
+GstRtcTransport * gst_rtc_shared_connection_get_transport (GstRtcSharedConnection * connection);
+
+/* The user_data of the output and receiver functions is the element, a
+ * GstObject: the connection holds a reference to it during each call. */
+G_GNUC_INTERNAL
+void gst_rtc_shared_connection_set_output (GstRtcSharedConnection * connection,
+    GstRtcSharedOutputFunc func, gpointer user_data);
+
+G_GNUC_INTERNAL
+void gst_rtc_shared_connection_set_receiver (GstRtcSharedConnection * connection,
+    GstRtcTransportReceiveFunc func, gpointer user_data);
+
+G_GNUC_INTERNAL
+gboolean gst_rtc_shared_connection_set_peer_fingerprint (GstRtcSharedConnection * connection,
+    const gchar * fingerprint, GError ** error);
+
+/* A bounded queue of buffers between a network worker thread and a
+ * streaming thread: the worker never blocks; when the queue is full the
+ * oldest buffer is dropped and counted. */
+typedef struct _GstRtcPacketQueue GstRtcPacketQueue;
+
+G_GNUC_INTERNAL
+GstRtcPacketQueue * gst_rtc_packet_queue_new (guint max_buffers);
+
+G_GNUC_INTERNAL
+void gst_rtc_packet_queue_free (GstRtcPacketQueue * queue);
+
+G_GNUC_INTERNAL
+void gst_rtc_packet_queue_push (GstRtcPacketQueue * queue, GstBuffer * buffer);
+
+G_GNUC_INTERNAL
+GstBuffer * gst_rtc_packet_queue_pop (GstRtcPacketQueue * queue);
+
+G_GNUC_INTERNAL
+void gst_rtc_packet_queue_set_flushing (GstRtcPacketQueue * queue, gboolean flushing);
+
+G_GNUC_INTERNAL
+guint64 gst_rtc_packet_queue_get_dropped (GstRtcPacketQueue * queue);
+
+G_END_DECLS

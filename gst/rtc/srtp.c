@@ -597,9 +597,14 @@ log_dropped (GstRtcSrtpSession * session, const gchar * operation,
         " bytes: no keys yet", operation, rtcp ? "RTCP" : "RTP", len);
     return;
   }
-  GST_WARNING_OBJECT (session, "dropped %s packet of %" G_GSIZE_FORMAT
-      " bytes that failed to %s: %s (libsrtp2 status %d)",
-      rtcp ? "RTCP" : "RTP", len, operation, status_to_string (status), err);
+  if (err != srtp_err_status_ok)
+    GST_WARNING_OBJECT (session, "dropped %s packet of %" G_GSIZE_FORMAT
+        " bytes that failed to %s: %s (libsrtp2 status %d)",
+        rtcp ? "RTCP" : "RTP", len, operation, status_to_string (status), err);
+  else
+    GST_WARNING_OBJECT (session, "dropped %s packet of %" G_GSIZE_FORMAT
+        " bytes that failed to %s: %s", rtcp ? "RTCP" : "RTP", len, operation,
+        status_to_string (status));
 }
 
 /**

@@ -1175,14 +1175,15 @@ GST_START_TEST (test_protect_buffer)
     GstBuffer *in, *out;
     GstMapInfo map;
     Packet back;
+    gpointer tail;
 
     make_pair (profiles[p], &a, &b);
     plain_len = make_rtp (plain, 5, 0x42, 200);
     /* Two memories, so that the copy has to gather them. */
+    tail = g_memdup2 (plain + 100, plain_len - 100);
     in = gst_buffer_new_memdup (plain, 100);
-    gst_buffer_append_memory (in, gst_memory_new_wrapped (0,
-            g_memdup2 (plain + 100, plain_len - 100), plain_len - 100, 0,
-            plain_len - 100, NULL, NULL));
+    gst_buffer_append_memory (in, gst_memory_new_wrapped (0, tail,
+            plain_len - 100, 0, plain_len - 100, tail, g_free));
     GST_BUFFER_PTS (in) = 42 * GST_MSECOND;
     GST_BUFFER_DTS (in) = 41 * GST_MSECOND;
     GST_BUFFER_DURATION (in) = 20 * GST_MSECOND;

@@ -1898,6 +1898,10 @@ struct _GstRtcIceStream
   guint stream_id;
   /* the user data of libnice's receive callback: see close_stream() */
   GWeakRef *receive_ref;
+  /* Held around nice_agent_remove_stream() and around reading the
+   * candidates that nice_agent_get_selected_pair() points to. Never taken
+   * by the handlers of libnice's signals. */
+  GMutex nice_lock;
 
   /* Guarded by the object lock. */
   GstRtcIceState state;
@@ -1909,11 +1913,6 @@ struct _GstRtcIceStream
   GSList *pending_candidates;   /* NiceCandidate, newest first */
   guint n_remote_candidates;
   gboolean remote_end_of_candidates;
-  gboolean has_selected_pair;
-  gchar *selected_local;
-  gchar *selected_remote;
-  GstRtcIceCandidateType selected_local_type;
-  GstRtcIceCandidateType selected_remote_type;
   gint64 last_alive;
   ReceiveClosure *receive;
   GQueue events;
@@ -2057,9 +2056,10 @@ stream_on_selected_pair (GstRtcIceStream * stream, const NiceCandidate * local,
 {
   StreamEvent *event = g_new0 (StreamEvent, 1);
 
+  GST_DEBUG_OBJECT (stream, "libnice selected local %s %s, remote %s %s",
+      nice_candidate_type_to_string (local->type), local->foundation,
+      nice_candidate_type_to_string (remote->type), remote->foundation);
   event->type = EVENT_SELECTED_PAIR;
-  event->local = candidate_string_from_nice (local, &event->local_type);
-  event->remote = candidate_string_from_nice (remote, &event->remote_type);
   stream_push_event (stream, event);
 }
 
@@ -2367,19 +2367,6 @@ stream_process_event (GstRtcIceStream * stream, StreamEvent * event)
       stream->nice_state = event->nice_state;
       break;
     case EVENT_SELECTED_PAIR:
-      if (event->local == NULL || event->remote == NULL)
-        break;
-      GST_OBJECT_LOCK (stream);
-      g_free (stream->selected_local);
-      g_free (stream->selected_remote);
-      stream->selected_local = g_strdup (event->local);
-      stream->selected_remote = g_strdup (event->remote);
-      stream->selected_local_type = event->local_type;
-      stream->selected_remote_type = event->remote_type;
-      stream->has_selected_pair = TRUE;
-      GST_OBJECT_UNLOCK (stream);
-      GST_DEBUG_OBJECT (stream, "selected pair %s <-> %s", event->local,
-          event->remote);
       if (!closed)
         g_signal_emit (stream, stream_signals[SIGNAL_SELECTED_PAIR_CHANGED],
             0);
@@ -2448,9 +2435,11 @@ close_stream (GstRtcIceStream * stream)
       GUINT_TO_POINTER (stream->stream_id));
   GST_OBJECT_UNLOCK (stream->agent);
 
+  g_mutex_lock (&stream->nice_lock);
   nice_agent_attach_recv (stream->nice, stream->stream_id, COMPONENT_ID,
       stream->context, NULL, NULL);
   nice_agent_remove_stream (stream->nice, stream->stream_id);
+  g_mutex_unlock (&stream->nice_lock);
 
   /* The worker thread may be inside on_nice_receive() with this reference
    * right now; it is freed from an idle on that thread, after that call. */
@@ -2485,8 +2474,7 @@ gst_rtc_ice_stream_finalize (GObject * object)
       (GDestroyNotify) nice_candidate_free);
   g_free (stream->remote_ufrag);
   free_secret (stream->remote_pwd);
-  g_free (stream->selected_local);
-  g_free (stream->selected_remote);
+  g_mutex_clear (&stream->nice_lock);
 
   G_OBJECT_CLASS (gst_rtc_ice_stream_parent_class)->finalize (object);
 }
@@ -2637,6 +2625,7 @@ gst_rtc_ice_stream_init (GstRtcIceStream * stream)
   stream->notified_state = GST_RTC_ICE_STATE_NEW;
   stream->notified_gathering_state = GST_RTC_ICE_GATHERING_STATE_NEW;
   g_queue_init (&stream->events);
+  g_mutex_init (&stream->nice_lock);
 }
 
 /**
@@ -3070,34 +3059,54 @@ gst_rtc_ice_stream_get_gathering_state (GstRtcIceStream * stream)
  * @remote_candidate: (out) (optional) (transfer full): the remote
  *   candidate, `candidate:...`
  *
- * Gets the pair that libnice last selected, as it reported it in
- * NiceAgent::new-selected-pair-full (nice_agent_get_selected_pair() hands
- * out pointers that another thread may free).
+ * Gets the pair that libnice selected. A remote candidate first learnt
+ * from a connectivity check is peer-reflexive, and takes its signalled type
+ * once the peer trickles it.
  *
- * Returns: %TRUE if a pair was selected; the out values are then set
+ * Returns: %TRUE if a pair is selected; the out values are then set
  */
 gboolean
 gst_rtc_ice_stream_get_selected_pair (GstRtcIceStream * stream,
     GstRtcIceCandidateType * local_type, GstRtcIceCandidateType * remote_type,
     gchar ** local_candidate, gchar ** remote_candidate)
 {
-  gboolean has_pair;
+  NiceCandidate *local = NULL, *remote = NULL;
+  GstRtcIceCandidateType ltype, rtype;
+  gchar *lstring = NULL, *rstring = NULL;
+  gboolean closed, has_pair = FALSE;
 
   g_return_val_if_fail (GST_RTC_IS_ICE_STREAM (stream), FALSE);
 
+  /* libnice hands out its own candidates: copy them before the stream can
+   * be removed, which is what frees them. */
+  g_mutex_lock (&stream->nice_lock);
   GST_OBJECT_LOCK (stream);
-  has_pair = stream->has_selected_pair;
+  closed = stream->closed;
+  GST_OBJECT_UNLOCK (stream);
+  if (!closed && nice_agent_get_selected_pair (stream->nice, stream->stream_id,
+          COMPONENT_ID, &local, &remote)) {
+    lstring = candidate_string_from_nice (local, &ltype);
+    rstring = candidate_string_from_nice (remote, &rtype);
+    has_pair = lstring != NULL && rstring != NULL;
+  }
+  g_mutex_unlock (&stream->nice_lock);
+
   if (has_pair) {
     if (local_type != NULL)
-      *local_type = stream->selected_local_type;
+      *local_type = ltype;
     if (remote_type != NULL)
-      *remote_type = stream->selected_remote_type;
-    if (local_candidate != NULL)
-      *local_candidate = g_strdup (stream->selected_local);
-    if (remote_candidate != NULL)
-      *remote_candidate = g_strdup (stream->selected_remote);
+      *remote_type = rtype;
+    if (local_candidate != NULL) {
+      *local_candidate = lstring;
+      lstring = NULL;
+    }
+    if (remote_candidate != NULL) {
+      *remote_candidate = rstring;
+      rstring = NULL;
+    }
   }
-  GST_OBJECT_UNLOCK (stream);
+  g_free (lstring);
+  g_free (rstring);
   return has_pair;
 }
 

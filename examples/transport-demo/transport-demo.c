@@ -163,8 +163,8 @@ on_demux_pad (GstElement * demux, GstPad * pad, Demo * demo)
 {
   gboolean video = g_str_has_suffix (GST_PAD_NAME (pad), "_96");
   const gchar *desc = video ?
-      "queue ! rtpvp8depay ! vp8dec name=decoder ! fakesink sync=false" :
-      "queue ! rtpopusdepay ! opusdec name=decoder ! fakesink sync=false";
+      "queue ! rtpvp8depay ! vp8dec name=decoder ! fakesink sync=false async=false" :
+      "queue ! rtpopusdepay ! opusdec name=decoder ! fakesink sync=false async=false";
   GstElement *branch;
   GstElement *decoder;
   GstPad *sink, *decoder_src;

@@ -1062,6 +1062,14 @@ check_peer_fingerprint_locked (GstRtcDtlsConnection * conn)
           actual, expected));
   g_free (expected);
   g_free (actual);
+  /* During the handshake OpenSSL sends bad_certificate once we return;
+   * after it, close_notify at least stops the peer from waiting. */
+  if (conn->handshake_done) {
+    ERR_clear_error ();
+    if (SSL_shutdown (conn->ssl) < 0)
+      g_free (drain_openssl_errors (gst_rtc_dtls_debug, GST_LEVEL_DEBUG,
+              conn));
+  }
   return FALSE;
 }
 
@@ -1281,10 +1289,21 @@ on_retransmit_timer (gpointer user_data)
         GST_DEBUG_OBJECT (conn, "retransmitted the last flight (%u so far)",
             conn->retransmissions);
       }
-      if (ret < 0)
-        fail_from_openssl_locked (conn, "DTLS retransmission failed");
-      else
+      if (ret >= 0) {
         update_timer_locked (conn);
+      } else if (ERR_GET_REASON (ERR_peek_error ()) ==
+          SSL_R_READ_TIMEOUT_EXPIRED) {
+        /* OpenSSL gives up after 12 timeouts of one flight: with our
+         * backoff, about 29 s. */
+        g_free (drain_openssl_errors (gst_rtc_dtls_debug, GST_LEVEL_DEBUG,
+                conn));
+        fail_locked (conn, g_error_new (GST_RTC_ERROR,
+                GST_RTC_ERROR_DTLS_FAILURE,
+                "DTLS handshake timed out: no answer from the peer after %u "
+                "retransmissions", conn->retransmissions));
+      } else {
+        fail_from_openssl_locked (conn, "DTLS retransmission failed");
+      }
     }
   }
 
@@ -1459,7 +1478,8 @@ gst_rtc_dtls_connection_get_property (GObject * object, guint prop_id,
       g_value_set_enum (value, conn->role);
       break;
     case PROP_STATS:
-      g_value_take_boxed (value, gst_structure_new ("application/x-rtc-dtls-stats",
+      g_value_take_boxed (value,
+          gst_structure_new ("application/x-rtc-dtls-stats",
               "datagrams-sent", G_TYPE_UINT64, conn->datagrams_sent,
               "datagrams-received", G_TYPE_UINT64, conn->datagrams_received,
               "dropped-datagrams", G_TYPE_UINT, conn->dropped_datagrams,
@@ -1551,7 +1571,7 @@ gst_rtc_dtls_connection_class_init (GstRtcDtlsConnectionClass * klass)
    * saw them) and `retransmissions` (guint, flights sent again on timeout).
    */
   properties[PROP_STATS] = g_param_spec_boxed ("stats", "Statistics",
-      "Datagram and retransmission counters", GST_TYPE_STRUCTURE,
+      "Datagram and retransmission counters", gst_structure_get_type (),
       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (gobject_class, N_PROPERTIES, properties);
@@ -1674,6 +1694,8 @@ gst_rtc_dtls_connection_new (GstRtcCertificate * certificate,
  * one calling gst_rtc_dtls_connection_receive(),
  * gst_rtc_dtls_connection_start() or gst_rtc_dtls_connection_close(), or
  * the thread of the connection's #GMainContext for retransmissions.
+ * Datagrams already on their way may still reach the previous function
+ * after this returns: set it once, before starting.
  */
 void
 gst_rtc_dtls_connection_set_send_func (GstRtcDtlsConnection * connection,

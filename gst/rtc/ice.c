@@ -215,7 +215,8 @@ tcp_type_to_string (GstRtcIceTcpType tcp_type)
  *   `candidate:1 1 udp 2122260223 192.0.2.1 54400 typ host`, with or without
  *   a leading `a=` and `candidate:`
  * @info: (out caller-allocates): where to put the fields
- * @error: (optional): where to put what is wrong with @candidate
+ * @error: return location for a #GError (what is wrong with @candidate),
+ *   or %NULL
  *
  * Parses one ICE candidate attribute (RFC 8839 section 5.1, RFC 6544 for
  * TCP). Transport, `typ` and type are case-insensitive. Extension
@@ -578,9 +579,9 @@ parse_server_userinfo (GstRtcIceServer * server, const gchar * start,
 }
 
 /**
- * gst_rtc_ice_server_parse:
+ * gst_rtc_ice_server_parse: (skip)
  * @uri: a STUN or TURN server URI
- * @error: (optional): where to put what is wrong with @uri
+ * @error: return location for a #GError (what is wrong with @uri), or %NULL
  *
  * Parses `stun:host[:port]`, `turn:host[:port][?transport=udp|tcp]` and
  * `turns:...` (RFC 7064, RFC 7065), also written with `//` after the scheme,
@@ -765,7 +766,7 @@ free_secret (gchar * secret)
 }
 
 /**
- * gst_rtc_ice_server_free:
+ * gst_rtc_ice_server_free: (skip)
  * @server: (nullable) (transfer full): a server from gst_rtc_ice_server_parse()
  *
  * Frees @server, overwriting its password first.
@@ -1190,6 +1191,9 @@ gst_rtc_ice_agent_constructed (GObject * object)
 
   G_OBJECT_CLASS (gst_rtc_ice_agent_parent_class)->constructed (object);
 
+  /* for agents made with g_object_new() */
+  gst_rtc_init ();
+
   if (agent->context == NULL) {
     agent->context = gst_rtc_worker_pool_acquire_context ();
     agent->context_from_pool = TRUE;
@@ -1223,14 +1227,42 @@ gst_rtc_ice_agent_constructed (GObject * object)
 }
 
 static void
+on_nice_closed (GObject * source, GAsyncResult * result, gpointer user_data)
+{
+  GST_DEBUG ("NiceAgent %p released what it held on servers", source);
+}
+
+/* On the worker thread. The GTask of nice_agent_close_async() completes
+ * in the thread-default context and keeps the NiceAgent alive until then. */
+static gboolean
+close_nice_agent (gpointer user_data)
+{
+  GMainContext *context = g_source_get_context (g_main_current_source ());
+
+  g_main_context_push_thread_default (context);
+  nice_agent_close_async (user_data, on_nice_closed, NULL);
+  g_main_context_pop_thread_default (context);
+  return G_SOURCE_REMOVE;
+}
+
+static void
 gst_rtc_ice_agent_finalize (GObject * object)
 {
   GstRtcIceAgent *agent = GST_RTC_ICE_AGENT (object);
 
   if (agent->nice != NULL) {
+    GSource *source;
+
     g_signal_handlers_disconnect_matched (agent->nice, G_SIGNAL_MATCH_DATA,
         0, 0, NULL, NULL, agent->link);
-    g_object_unref (agent->nice);
+    /* Deallocates TURN relays (and waits for the server's answer) rather
+     * than leaving them to expire on the server. */
+    source = g_idle_source_new ();
+    g_source_set_name (source, "GstRtcIceAgent close");
+    g_source_set_callback (source, close_nice_agent, agent->nice,
+        g_object_unref);
+    g_source_attach (source, agent->context);
+    g_source_unref (source);
   }
   if (agent->link != NULL)
     agent_link_unref (agent->link);
@@ -1341,14 +1373,11 @@ gst_rtc_ice_agent_get_property (GObject * object, guint prop_id,
     case AGENT_PROP_CONSENT_FRESHNESS:
       g_value_set_boolean (value, agent->consent_freshness);
       break;
-    case AGENT_PROP_CONTROLLING:{
-      gboolean controlling;
-
-      /* libnice switches roles to resolve a conflict: report its role. */
-      g_object_get (agent->nice, "controlling-mode", &controlling, NULL);
-      g_value_set_boolean (value, controlling);
+    case AGENT_PROP_CONTROLLING:
+      GST_OBJECT_LOCK (agent);
+      g_value_set_boolean (value, agent->controlling);
+      GST_OBJECT_UNLOCK (agent);
       break;
-    }
     case AGENT_PROP_ICE_TRANSPORT_POLICY:
       GST_OBJECT_LOCK (agent);
       g_value_set_enum (value, agent->policy);
@@ -1427,7 +1456,8 @@ gst_rtc_ice_agent_class_init (GstRtcIceAgentClass * klass)
    * Whether the agent takes the controlling role (the offerer's, for a
    * full ICE agent). When both peers claim the same role, libnice resolves
    * the conflict with the tie-breakers of RFC 8445 section 7.3.1.1 and may
-   * switch roles: reading the property gives the role in use now.
+   * switch roles internally. libnice 0.1.21 does not tell which role it
+   * ended in: reading the property gives the role that was asked for.
    */
   agent_properties[AGENT_PROP_CONTROLLING] =
       g_param_spec_boolean ("controlling", "Controlling",
@@ -1651,7 +1681,7 @@ resolve_server_host (const GstRtcIceServer * server, const gchar * uri,
  * gst_rtc_ice_agent_set_stun_server:
  * @agent: an agent
  * @uri: (nullable): a `stun:host[:port]` URI, or %NULL for none
- * @error: (optional): where to put why @uri was refused
+ * @error: return location for a #GError (why @uri was refused), or %NULL
  *
  * Sets the STUN server for streams that gather afterwards. A host name is
  * resolved now, synchronously.
@@ -1724,7 +1754,7 @@ gst_rtc_ice_agent_set_stun_server (GstRtcIceAgent * agent, const gchar * uri,
  * @agent: an agent
  * @uri: a `turn:` URI with user name and password, such as
  *   `turn://user:pass@host:3478?transport=udp`
- * @error: (optional): where to put why @uri was refused
+ * @error: return location for a #GError (why @uri was refused), or %NULL
  *
  * Adds a TURN server for the streams that gather afterwards; several may be
  * added, up to libnice's limit of 8. A host name is resolved now,
@@ -1872,9 +1902,7 @@ typedef struct
   StreamEventType type;
   NiceComponentState nice_state;
   gchar *local;
-  gchar *remote;
   GstRtcIceCandidateType local_type;
-  GstRtcIceCandidateType remote_type;
 } StreamEvent;
 
 /* Lets set_receive_func() replace a callback while the worker thread is
@@ -1947,7 +1975,6 @@ static void
 stream_event_free (StreamEvent * event)
 {
   g_free (event->local);
-  g_free (event->remote);
   g_free (event);
 }
 
@@ -2188,7 +2215,7 @@ stream_update_state (GstRtcIceStream * stream)
 {
   GstRtcIceState state, old_state;
   gboolean notify_state, notify_gathering, has_remote_credentials;
-  gboolean first_connection = FALSE;
+  gboolean connecting = FALSE;
 
   GST_OBJECT_LOCK (stream);
   state = stream_compute_state (stream);
@@ -2200,17 +2227,19 @@ stream_update_state (GstRtcIceStream * stream)
       stream->gathering_state != stream->notified_gathering_state;
   stream->notified_gathering_state = stream->gathering_state;
   has_remote_credentials = stream->remote_ufrag != NULL;
-  if (is_connected_state (state) && !stream->was_connected) {
+  if (is_connected_state (state) && !is_connected_state (old_state)) {
     stream->was_connected = TRUE;
-    /* the liveness clock starts now: nothing before counts */
+    /* The liveness clock starts now: nothing before counts. libnice can
+     * come back from its own "failed" too; working checks are a sign of
+     * life then. */
     stream->last_alive = g_get_monotonic_time ();
-    first_connection = TRUE;
+    connecting = TRUE;
   }
   GST_OBJECT_UNLOCK (stream);
 
   if (state == GST_RTC_ICE_STATE_FAILED || state == GST_RTC_ICE_STATE_CLOSED) {
     stream_cancel_timers (stream);
-  } else if (first_connection) {
+  } else if (connecting) {
     guint liveness = stream_get_agent_timeout (stream, TRUE);
     GSource *ice_timer;
 
@@ -2631,7 +2660,7 @@ gst_rtc_ice_stream_init (GstRtcIceStream * stream)
 /**
  * gst_rtc_ice_agent_create_stream:
  * @agent: an agent
- * @error: (optional): where to put why no stream was made
+ * @error: return location for a #GError (why no stream was made), or %NULL
  *
  * Adds a stream of one component, with fresh local credentials. Call
  * gst_rtc_ice_stream_gather() to start gathering. An ICE restart is a new
@@ -2710,7 +2739,7 @@ gst_rtc_ice_stream_get_id (GstRtcIceStream * stream)
 /**
  * gst_rtc_ice_stream_gather:
  * @stream: a stream
- * @error: (optional): where to put why gathering did not start
+ * @error: return location for a #GError (why gathering did not start), or %NULL
  *
  * Starts gathering local candidates with the agent's current TURN servers
  * and port range. #GstRtcIceStream::new-candidate is emitted for each,
@@ -2738,7 +2767,7 @@ gst_rtc_ice_stream_gather (GstRtcIceStream * stream, GError ** error)
     g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_INVALID_STATE,
         "ICE stream %u is %s: it gathers once; an ICE restart takes a new "
         "stream", stream->stream_id, stream->closed ? "closed" :
-        "already gathering");
+        "gathering or has gathered");
     return FALSE;
   }
   stream->gathering_state = GST_RTC_ICE_GATHERING_STATE_GATHERING;
@@ -2830,7 +2859,7 @@ gst_rtc_ice_stream_get_local_credentials (GstRtcIceStream * stream,
  * @stream: a stream
  * @ufrag: the peer's `ice-ufrag` (4 to 256 ice-chars)
  * @pwd: the peer's `ice-pwd` (22 to 256 ice-chars)
- * @error: (optional): where to put why they were refused
+ * @error: return location for a #GError (why they were refused), or %NULL
  *
  * Sets the peer's credentials, then hands libnice the remote candidates
  * that were added before them. Setting the same credentials again does
@@ -2914,7 +2943,7 @@ gst_rtc_ice_stream_set_remote_credentials (GstRtcIceStream * stream,
  * @stream: a stream
  * @candidate: (nullable): a remote candidate, with or without `a=` and
  *   `candidate:`; %NULL or "" for end-of-candidates
- * @error: (optional): where to put why it was refused
+ * @error: return location for a #GError (why it was refused), or %NULL
  *
  * Adds a candidate of the peer (trickle ICE). Candidates added before the
  * remote credentials are queued until they arrive. Candidates for another

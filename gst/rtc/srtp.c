@@ -292,7 +292,7 @@ gst_rtc_srtp_session_class_init (GstRtcSrtpSessionClass * klass)
    * they can be read with g_object_get() and gst-launch's -v.
    */
   properties[PROP_STATS] = g_param_spec_boxed ("stats", "Statistics",
-      "Packets protected, unprotected and dropped", GST_TYPE_STRUCTURE,
+      "Packets protected, unprotected and dropped", gst_structure_get_type (),
       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPERTIES, properties);
@@ -545,6 +545,8 @@ status_from_srtp (srtp_err_status_t err)
     case srtp_err_status_ok:
       return GST_RTC_SRTP_STATUS_OK;
     case srtp_err_status_auth_fail:
+      /* An SRTCP E-flag that contradicts the policy is a forgery too. */
+    case srtp_err_status_cant_check:
       return GST_RTC_SRTP_STATUS_AUTH_FAIL;
     case srtp_err_status_replay_fail:
     case srtp_err_status_replay_old:

@@ -87,7 +87,9 @@ push_sticky_events (GstRtcDtlsSrtpEnc * self)
   GstSegment segment;
   gchar *stream_id;
 
-  stream_id = gst_pad_create_stream_id (self->src, GST_ELEMENT (self), NULL);
+  /* What leaves is one new stream of datagrams, not upstream's stream. */
+  stream_id = g_strdup_printf ("%s/%08x", GST_OBJECT_NAME (self),
+      g_random_int ());
   gst_pad_push_event (self->src, gst_event_new_stream_start (stream_id));
   g_free (stream_id);
   gst_segment_init (&segment, GST_FORMAT_TIME);

@@ -14,6 +14,11 @@ from gi.repository import GLib, Gst  # noqa: E402
 
 Gst.init(None)
 
+# Our library's typelib, from the build tree (GI_TYPELIB_PATH), gives the
+# GstRtc objects behind our elements their methods in Python.
+gi.require_version("GstRtc", "1.0")
+from gi.repository import GstRtc  # noqa: E402,F401
+
 
 def free_udp_port():
     """A UDP port on 127.0.0.1 that nothing listens on now."""

@@ -96,8 +96,8 @@ def test_control_plain_rtp_shows_the_pattern():
     require_elements("rtpvrawpay", "rtpvrawdepay")
     port = free_udp_port()
     payloads = run_and_capture(
-        f"{RAW} ! udpsink host=127.0.0.1 port={port} sync=false "
-        f"udpsrc address=127.0.0.1 port={port} caps=\"{RAW_CAPS}\" ! rtpvrawdepay name=depay ! fakesink",
+        f"{RAW} ! udpsink host=127.0.0.1 port={port} sync=false async=false "
+        f"udpsrc address=127.0.0.1 port={port} caps=\"{RAW_CAPS}\" ! rtpvrawdepay name=depay ! fakesink async=false",
         {port}, "depay", 10)
     assert any(PATTERN in p for p in payloads)
 

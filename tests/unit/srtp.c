@@ -1323,21 +1323,21 @@ unprotect_thread (gpointer user_data)
 
 GST_START_TEST (test_threads)
 {
+  ThreadJob jobs[] = {
+    {NULL, FALSE, 1, 4000, 0},
+    {NULL, TRUE, 1, 4000, 0},
+    {NULL, FALSE, 2, 4000, 0},
+  };
+  GThreadFunc funcs[] = { protect_thread, protect_thread, unprotect_thread };
+  GThread *threads[G_N_ELEMENTS (jobs)];
   GstRtcSrtpSession *a, *b;
-  ThreadJob jobs[3];
-  GThread *threads[3];
 
   make_pair (GST_RTC_SRTP_PROFILE_AES128_CM_SHA1_80, &a, &b);
-  jobs[0] = (ThreadJob) {
-  a, FALSE, 1, 4000, 0};
-  jobs[1] = (ThreadJob) {
-  a, TRUE, 1, 4000, 0};
-  jobs[2] = (ThreadJob) {
-  a, FALSE, 2, 4000, 0};
-  threads[0] = g_thread_new ("rtp", protect_thread, &jobs[0]);
-  threads[1] = g_thread_new ("rtcp", protect_thread, &jobs[1]);
-  threads[2] = g_thread_new ("net", unprotect_thread, &jobs[2]);
-  for (guint i = 0; i < 3; i++) {
+  for (guint i = 0; i < G_N_ELEMENTS (jobs); i++) {
+    jobs[i].session = a;
+    threads[i] = g_thread_new ("srtp-test", funcs[i], &jobs[i]);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (jobs); i++) {
     g_thread_join (threads[i]);
     fail_unless_equals_int (jobs[i].failures, 0);
   }

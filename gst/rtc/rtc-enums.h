@@ -269,4 +269,149 @@ typedef enum
   GST_RTC_TRANSPORT_STATE_CLOSED,
 } GstRtcTransportState;
 
+/**
+ * GstRtcSdpType:
+ * @GST_RTC_SDP_TYPE_OFFER: an offer
+ * @GST_RTC_SDP_TYPE_PRANSWER: a provisional answer
+ * @GST_RTC_SDP_TYPE_ANSWER: an answer
+ * @GST_RTC_SDP_TYPE_ROLLBACK: a rollback
+ *
+ * The W3C RTCSdpType values.
+ */
+typedef enum
+{
+  GST_RTC_SDP_TYPE_OFFER,
+  GST_RTC_SDP_TYPE_PRANSWER,
+  GST_RTC_SDP_TYPE_ANSWER,
+  GST_RTC_SDP_TYPE_ROLLBACK,
+} GstRtcSdpType;
+
+/**
+ * GstRtcMediaKind:
+ * @GST_RTC_MEDIA_KIND_AUDIO: audio
+ * @GST_RTC_MEDIA_KIND_VIDEO: video
+ *
+ * The kind of an m-line.
+ */
+typedef enum
+{
+  GST_RTC_MEDIA_KIND_AUDIO,
+  GST_RTC_MEDIA_KIND_VIDEO,
+} GstRtcMediaKind;
+
+/**
+ * GstRtcDirection:
+ * @GST_RTC_DIRECTION_NONE: not negotiated yet
+ * @GST_RTC_DIRECTION_INACTIVE: neither sends nor receives
+ * @GST_RTC_DIRECTION_SENDONLY: sends only
+ * @GST_RTC_DIRECTION_RECVONLY: receives only
+ * @GST_RTC_DIRECTION_SENDRECV: sends and receives
+ *
+ * The W3C RTCRtpTransceiverDirection values, seen from the side that
+ * wrote the description (in the same order as webrtcbin's).
+ */
+typedef enum
+{
+  GST_RTC_DIRECTION_NONE,
+  GST_RTC_DIRECTION_INACTIVE,
+  GST_RTC_DIRECTION_SENDONLY,
+  GST_RTC_DIRECTION_RECVONLY,
+  GST_RTC_DIRECTION_SENDRECV,
+} GstRtcDirection;
+
+/**
+ * GstRtcBundlePolicy:
+ * @GST_RTC_BUNDLE_POLICY_BALANCED: one transport per media kind
+ * @GST_RTC_BUNDLE_POLICY_MAX_COMPAT: one transport per m-line
+ * @GST_RTC_BUNDLE_POLICY_MAX_BUNDLE: one transport for everything
+ *
+ * The W3C RTCBundlePolicy values.
+ */
+typedef enum
+{
+  GST_RTC_BUNDLE_POLICY_BALANCED,
+  GST_RTC_BUNDLE_POLICY_MAX_COMPAT,
+  GST_RTC_BUNDLE_POLICY_MAX_BUNDLE,
+} GstRtcBundlePolicy;
+
+/**
+ * GstRtcDtlsSetup:
+ * @GST_RTC_DTLS_SETUP_NONE: no a=setup attribute
+ * @GST_RTC_DTLS_SETUP_ACTPASS: either role (offers)
+ * @GST_RTC_DTLS_SETUP_ACTIVE: DTLS client
+ * @GST_RTC_DTLS_SETUP_PASSIVE: DTLS server
+ *
+ * The a=setup values of RFC 4145 as used by DTLS-SRTP (RFC 5763).
+ */
+typedef enum
+{
+  GST_RTC_DTLS_SETUP_NONE,
+  GST_RTC_DTLS_SETUP_ACTPASS,
+  GST_RTC_DTLS_SETUP_ACTIVE,
+  GST_RTC_DTLS_SETUP_PASSIVE,
+} GstRtcDtlsSetup;
+
+/**
+ * GstRtcRtcpFeedback:
+ * @GST_RTC_RTCP_FB_NONE: none
+ * @GST_RTC_RTCP_FB_NACK: a=rtcp-fb:PT nack
+ * @GST_RTC_RTCP_FB_NACK_PLI: a=rtcp-fb:PT nack pli
+ * @GST_RTC_RTCP_FB_CCM_FIR: a=rtcp-fb:PT ccm fir
+ * @GST_RTC_RTCP_FB_TRANSPORT_CC: a=rtcp-fb:PT transport-cc
+ * @GST_RTC_RTCP_FB_GOOG_REMB: a=rtcp-fb:PT goog-remb
+ *
+ * RTCP feedback a codec supports.
+ */
+typedef enum /*< flags >*/
+{
+  GST_RTC_RTCP_FB_NONE = 0,
+  GST_RTC_RTCP_FB_NACK = 1 << 0,
+  GST_RTC_RTCP_FB_NACK_PLI = 1 << 1,
+  GST_RTC_RTCP_FB_CCM_FIR = 1 << 2,
+  GST_RTC_RTCP_FB_TRANSPORT_CC = 1 << 3,
+  GST_RTC_RTCP_FB_GOOG_REMB = 1 << 4,
+} GstRtcRtcpFeedback;
+
+/**
+ * GstRtcSignalingState:
+ * @GST_RTC_SIGNALING_STATE_STABLE: stable
+ * @GST_RTC_SIGNALING_STATE_CLOSED: closed
+ * @GST_RTC_SIGNALING_STATE_HAVE_LOCAL_OFFER: have-local-offer
+ * @GST_RTC_SIGNALING_STATE_HAVE_REMOTE_OFFER: have-remote-offer
+ * @GST_RTC_SIGNALING_STATE_HAVE_LOCAL_PRANSWER: have-local-pranswer
+ * @GST_RTC_SIGNALING_STATE_HAVE_REMOTE_PRANSWER: have-remote-pranswer
+ *
+ * The W3C RTCSignalingState values (in webrtcbin's order).
+ */
+typedef enum
+{
+  GST_RTC_SIGNALING_STATE_STABLE,
+  GST_RTC_SIGNALING_STATE_CLOSED,
+  GST_RTC_SIGNALING_STATE_HAVE_LOCAL_OFFER,
+  GST_RTC_SIGNALING_STATE_HAVE_REMOTE_OFFER,
+  GST_RTC_SIGNALING_STATE_HAVE_LOCAL_PRANSWER,
+  GST_RTC_SIGNALING_STATE_HAVE_REMOTE_PRANSWER,
+} GstRtcSignalingState;
+
+/**
+ * GstRtcPeerConnectionState:
+ * @GST_RTC_PEER_CONNECTION_STATE_NEW: new
+ * @GST_RTC_PEER_CONNECTION_STATE_CONNECTING: connecting
+ * @GST_RTC_PEER_CONNECTION_STATE_CONNECTED: connected
+ * @GST_RTC_PEER_CONNECTION_STATE_DISCONNECTED: disconnected
+ * @GST_RTC_PEER_CONNECTION_STATE_FAILED: failed
+ * @GST_RTC_PEER_CONNECTION_STATE_CLOSED: closed
+ *
+ * The W3C RTCPeerConnectionState values.
+ */
+typedef enum
+{
+  GST_RTC_PEER_CONNECTION_STATE_NEW,
+  GST_RTC_PEER_CONNECTION_STATE_CONNECTING,
+  GST_RTC_PEER_CONNECTION_STATE_CONNECTED,
+  GST_RTC_PEER_CONNECTION_STATE_DISCONNECTED,
+  GST_RTC_PEER_CONNECTION_STATE_FAILED,
+  GST_RTC_PEER_CONNECTION_STATE_CLOSED,
+} GstRtcPeerConnectionState;
+
 G_END_DECLS

@@ -10,6 +10,9 @@
 #include <gst/rtc/dtls.h>
 #include <gst/rtc/ice.h>
 #include <gst/rtc/transport.h>
+#include <gst/rtc/sdp.h>
+#include <gst/rtc/router.h>
+#include <gst/rtc/bin.h>
 
 G_BEGIN_DECLS
 

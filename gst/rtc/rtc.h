@@ -13,6 +13,7 @@
 #include <gst/rtc/sdp.h>
 #include <gst/rtc/router.h>
 #include <gst/rtc/bin.h>
+#include <gst/rtc/fanout.h>
 
 G_BEGIN_DECLS
 

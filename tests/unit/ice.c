@@ -866,6 +866,11 @@ peer_free (Peer * peer)
   /* A handler may be running on the worker thread right now: once the
    * handlers are gone, a round trip through the worker waits for it to
    * return, so that none sees a freed Peer. */
+  g_mutex_lock (&test_lock);
+  if (peer->remote != NULL)
+    peer->remote->remote = NULL;
+  peer->remote = NULL;
+  g_mutex_unlock (&test_lock);
   g_signal_handlers_disconnect_by_data (peer->stream, peer);
   gst_rtc_ice_stream_set_receive_func (peer->stream, NULL, NULL, NULL);
   gst_rtc_worker_pool_invoke_sync (gst_rtc_ice_agent_get_context
@@ -883,8 +888,10 @@ peer_free (Peer * peer)
 static void
 peers_link (Peer * a, Peer * b)
 {
+  g_mutex_lock (&test_lock);
   a->remote = b;
   b->remote = a;
+  g_mutex_unlock (&test_lock);
 }
 
 static void

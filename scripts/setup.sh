@@ -13,7 +13,7 @@ build_packages=(
 runtime_packages=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 python3-gi python3-gst-1.0
-  openssl
+  openssl glib-networking gir1.2-soup-3.0
 )
 # Test-only peers and tools: gst-plugins-bad's WebRTC stack and libnice's
 # elements (never loaded by the plugin), codecs, tshark, clang for fuzzing.
@@ -21,7 +21,7 @@ test_packages=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   gstreamer1.0-nice gir1.2-gst-plugins-bad-1.0 libgstreamer-plugins-bad1.0-dev
   python3-pytest tshark clang libclang-rt-14-dev valgrind
-  iproute2 iptables
+  iproute2 iptables chromium python3-aiortc nodejs
 )
 
 wanted=("${build_packages[@]}" "${runtime_packages[@]}" "${test_packages[@]}")
@@ -31,6 +31,12 @@ for pkg in "${wanted[@]}"; do
     missing+=("$pkg")
   fi
 done
+
+# npm comes with some Node.js builds and as Debian's own package with
+# others: ask for the package only when there is no npm at all.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#wanted[@]} Debian packages are installed"

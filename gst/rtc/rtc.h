@@ -14,6 +14,9 @@
 #include <gst/rtc/router.h>
 #include <gst/rtc/bin.h>
 #include <gst/rtc/fanout.h>
+#include <gst/rtc/signalling/httpserver.h>
+#include <gst/rtc/signalling/signaller.h>
+#include <gst/rtc/signalling/wsproto.h>
 
 G_BEGIN_DECLS
 

@@ -91,6 +91,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstRtcCodec, gst_rtc_codec_free)
  * @end_of_candidates: %TRUE when a=end-of-candidates was present
  * @rtcp_mux: %TRUE for a=rtcp-mux
  * @rtcp_rsize: %TRUE for a=rtcp-rsize
+ * @application: (nullable): for an `m=application` line (data channels,
+ *   which are not supported yet): its `<proto> <fmt>…` as written, such as
+ *   `UDP/DTLS/SCTP webrtc-datachannel`, so that an answer can echo it. Such
+ *   an m-line is always @rejected, has no @codecs, and its @kind means
+ *   nothing.
  *
  * What a description says about one m-line, after validation.
  */
@@ -119,6 +124,7 @@ typedef struct
   gboolean end_of_candidates;
   gboolean rtcp_mux;
   gboolean rtcp_rsize;
+  gchar *application;
 } GstRtcMediaDescription;
 
 #define GST_RTC_TYPE_MEDIA_DESCRIPTION (gst_rtc_media_description_get_type ())

@@ -21,7 +21,7 @@ test_packages=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   gstreamer1.0-nice gir1.2-gst-plugins-bad-1.0 libgstreamer-plugins-bad1.0-dev
   python3-pytest tshark clang libclang-rt-14-dev valgrind
-  iproute2 iptables chromium python3-aiortc nodejs
+  iproute2 iptables chromium python3-aiortc nodejs coturn
 )
 
 wanted=("${build_packages[@]}" "${runtime_packages[@]}" "${test_packages[@]}")

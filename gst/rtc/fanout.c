@@ -1164,17 +1164,20 @@ gst_rtc_fanout_viewer_config_new (void)
  * gst_rtc_fanout_viewer_config_copy:
  * @config: a viewer configuration
  *
- * Copies @config. The MID strings are shared, not copied:
- * gst_rtc_fanout_viewer_config_add_stream() interns them.
+ * Copies @config. MIDs stored by gst_rtc_fanout_viewer_config_add_stream()
+ * live inside the configuration and are copied with it.
  *
  * Returns: (transfer full): a copy of @config
  */
 GstRtcFanoutViewerConfig *
 gst_rtc_fanout_viewer_config_copy (const GstRtcFanoutViewerConfig * config)
 {
+  GstRtcFanoutViewerConfig *copy;
+
   g_return_val_if_fail (config != NULL, NULL);
 
-  return g_memdup2 (config, sizeof (*config));
+  copy = g_memdup2 (config, sizeof (*config));
+  return copy;
 }
 
 /**
@@ -1187,6 +1190,28 @@ void
 gst_rtc_fanout_viewer_config_free (GstRtcFanoutViewerConfig * config)
 {
   g_free (config);
+}
+
+/* A MID of up to 16 bytes and its NUL fit in a stream's reserved room,
+ * where gst_rtc_fanout_viewer_config_add_stream() keeps it. */
+G_STATIC_ASSERT (sizeof (((GstRtcFanoutStreamConfig *) NULL)->_gst_reserved) >
+    16);
+
+/**
+ * gst_rtc_fanout_stream_config_get_mid:
+ * @config: one stream of a viewer configuration
+ *
+ * Returns: (nullable): the MID set by hand in @config's `mid` field, else
+ *   the one gst_rtc_fanout_viewer_config_add_stream() stored in @config
+ */
+const gchar *
+gst_rtc_fanout_stream_config_get_mid (const GstRtcFanoutStreamConfig * config)
+{
+  const gchar *stored = (const gchar *) config->_gst_reserved;
+
+  if (config->mid != NULL)
+    return config->mid;
+  return stored[0] != '\0' ? stored : NULL;
 }
 
 /**
@@ -1204,7 +1229,7 @@ gst_rtc_fanout_viewer_config_free (GstRtcFanoutViewerConfig * config)
  * Subscribes the configured viewer to @stream_id, active from the start.
  *
  * Returns: %FALSE if @config already has %GST_RTC_FANOUT_MAX_STREAMS
- *   streams
+ *   streams, or @mid is longer than 16 bytes
  */
 gboolean
 gst_rtc_fanout_viewer_config_add_stream (GstRtcFanoutViewerConfig * config,
@@ -1216,7 +1241,10 @@ gst_rtc_fanout_viewer_config_add_stream (GstRtcFanoutViewerConfig * config,
 
   g_return_val_if_fail (config != NULL, FALSE);
 
-  if (config->n_streams >= GST_RTC_FANOUT_MAX_STREAMS)
+  /* The MID is kept inside the configuration (RFC 8843 MIDs are short),
+   * not interned: a client chooses it, and interned strings live forever. */
+  if (config->n_streams >= GST_RTC_FANOUT_MAX_STREAMS ||
+      (mid != NULL && strlen (mid) > 16))
     return FALSE;
   stream = &config->streams[config->n_streams++];
   memset (stream, 0, sizeof (*stream));
@@ -1226,7 +1254,11 @@ gst_rtc_fanout_viewer_config_add_stream (GstRtcFanoutViewerConfig * config,
   stream->rtx_payload_type = rtx_payload_type;
   stream->ssrc = ssrc;
   stream->rtx_ssrc = rtx_ssrc;
-  stream->mid = g_intern_string (mid);
+  /* Stored by value, with @mid left NULL, so that the configuration can
+   * be copied as a plain struct: see gst_rtc_fanout_stream_config_get_mid(). */
+  if (mid != NULL)
+    g_strlcpy ((gchar *) stream->_gst_reserved, mid,
+        sizeof (stream->_gst_reserved));
   stream->mid_ext_id = mid_ext_id;
   stream->twcc_ext_id = twcc_ext_id;
   return TRUE;
@@ -1472,8 +1504,9 @@ validate_stream_config (GstRtcFanout * self,
         "in 1..14");
     return FALSE;
   }
-  if (config->mid_ext_id != 0 && config->mid != NULL &&
-      (config->mid[0] == '\0' || strlen (config->mid) > 16)) {
+  if (config->mid_ext_id != 0 && gst_rtc_fanout_stream_config_get_mid (config) != NULL &&
+      (gst_rtc_fanout_stream_config_get_mid (config)[0] == '\0' ||
+          strlen (gst_rtc_fanout_stream_config_get_mid (config)) > 16)) {
     GST_WARNING_OBJECT (self, "a MID must have 1 to 16 bytes");
     return FALSE;
   }
@@ -1500,12 +1533,13 @@ viewer_stream_new (Stream * stream, const GstRtcFanoutStreamConfig * config)
    * transport-wide sequence number. */
   vs->ext[0] = 0xbe;
   vs->ext[1] = 0xde;
-  if (config->mid_ext_id != 0 && config->mid != NULL) {
-    gsize mid_len = strlen (config->mid);
+  if (config->mid_ext_id != 0 && gst_rtc_fanout_stream_config_get_mid (config) != NULL) {
+    const gchar *mid = gst_rtc_fanout_stream_config_get_mid (config);
+    gsize mid_len = strlen (mid);
 
-    g_strlcpy (vs->mid, config->mid, sizeof (vs->mid));
+    g_strlcpy (vs->mid, mid, sizeof (vs->mid));
     vs->ext[pos++] = (config->mid_ext_id << 4) | (mid_len - 1);
-    memcpy (vs->ext + pos, config->mid, mid_len);
+    memcpy (vs->ext + pos, mid, mid_len);
     pos += mid_len;
   }
   if (config->twcc_ext_id != 0) {

@@ -30,7 +30,9 @@ G_BEGIN_DECLS
  *   `urn:ietf:params:rtp-hdrext:sdes:mid` (1..14), or 0 for none
  * @twcc_ext_id: the one-byte header extension id the viewer negotiated for
  *   transport-wide congestion control (1..14), or 0 for none
- * @mid: (nullable): the MID of the viewer's m-line (1..16 bytes)
+ * @mid: (nullable): the MID of the viewer's m-line (1..16 bytes), borrowed
+ *   until gst_rtc_fanout_add_viewer() returns; gst_rtc_fanout_viewer_config_add_stream()
+ *   stores the MID inside the configuration instead and leaves this %NULL
  *
  * What one viewer negotiated for one source stream. The fan-out rewrites
  * every packet to it: payload type, SSRC, header extensions, and a
@@ -70,6 +72,9 @@ typedef struct
   /*< private >*/
   gpointer _gst_reserved[GST_PADDING];
 } GstRtcFanoutViewerConfig;
+
+GST_RTC_API
+const gchar * gst_rtc_fanout_stream_config_get_mid (const GstRtcFanoutStreamConfig * config);
 
 #define GST_RTC_TYPE_FANOUT_VIEWER_CONFIG (gst_rtc_fanout_viewer_config_get_type ())
 GST_RTC_API

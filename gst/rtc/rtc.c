@@ -37,9 +37,11 @@ gst_rtc_init (void)
     if (!gst_is_initialized ())
       gst_init (NULL, NULL);
     OPENSSL_init_ssl (0, NULL);
+    /* Another user of libsrtp2 in the process (aiortc's pylibsrtp, say)
+     * may have initialised it already; that is not an error for us. */
     status = srtp_init ();
     if (status != srtp_err_status_ok)
-      g_critical ("srtp_init() failed with libsrtp2 status %d", status);
+      g_message ("srtp_init() returned libsrtp2 status %d; going on", status);
     g_once_init_leave (&initialised, 1);
   }
 }

@@ -10,6 +10,7 @@
 #include "gstrtcicesink.h"
 #include "gstrtcdtlssrtpenc.h"
 #include "gstrtcdtlssrtpdec.h"
+#include "gstrtcsink.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -21,6 +22,9 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (rtcicesink, plugin);
   ret |= GST_ELEMENT_REGISTER (rtcdtlssrtpenc, plugin);
   ret |= GST_ELEMENT_REGISTER (rtcdtlssrtpdec, plugin);
+  ret |= GST_ELEMENT_REGISTER (rtcsink, plugin);
+  ret |= gst_element_register (plugin, "rtcbin", GST_RANK_NONE,
+      GST_RTC_TYPE_BIN);
   return ret;
 }
 

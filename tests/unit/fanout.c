@@ -1560,7 +1560,8 @@ GST_START_TEST (test_viewer_config)
           97, 5, 6, "video", 1, 3));
   copy = gst_rtc_fanout_viewer_config_copy (config);
   fail_unless_equals_int (copy->n_streams, 1);
-  fail_unless_equals_string (copy->streams[0].mid, "video");
+  fail_unless_equals_string (gst_rtc_fanout_stream_config_get_mid
+      (&copy->streams[0]), "video");
   fail_unless (gst_rtc_fanout_add_viewer (fanout, transport, copy) != 0);
   gst_rtc_fanout_viewer_config_free (copy);
 
@@ -1575,7 +1576,12 @@ GST_START_TEST (test_viewer_config)
   fail_unless_equals_int (gst_rtc_fanout_add_viewer (fanout, transport, &bad),
       0);
   memset (&bad, 0, sizeof (bad));
-  config_stream (&bad, stream, 96, 0, 0, 0, "seventeen-bytes!!", 1, 0);
+  /* A MID over 16 bytes is refused where the configuration is built, and
+   * by add_viewer when the configuration was filled in by hand. */
+  fail_if (gst_rtc_fanout_viewer_config_add_stream (&bad, stream, 96, 0, 0, 0,
+          "seventeen-bytes!!", 1, 0));
+  config_stream (&bad, stream, 96, 0, 0, 0, NULL, 1, 0);
+  bad.streams[0].mid = "seventeen-bytes!!";
   fail_unless_equals_int (gst_rtc_fanout_add_viewer (fanout, transport, &bad),
       0);
   memset (&bad, 0, sizeof (bad));

@@ -1,0 +1,2660 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/**
+ * SECTION:element-rtcsink
+ * @title: rtcsink
+ * @see_also: rtcbin, #GstRtcFanout, #GstRtcHttpServer
+ *
+ * Serves a pipeline's audio and video to any number of browsers over
+ * WebRTC, with nothing else to run: rtcsink is an HTTP server with a viewer
+ * page at `/` and a WHEP endpoint at `/whep` (RFC 9725's sibling for
+ * playback: POST an SDP offer, get 201 with the answer and a `Location`;
+ * PATCH trickle candidates to it; DELETE it to hang up).
+ *
+ * Each `video_%u` and `audio_%u` request pad takes raw media, which is
+ * encoded once in real-time settings (VP8 at #GstRtcSink:video-bitrate,
+ * Opus at 64 kbit/s), or media that is already encoded (VP8, VP9, H.264,
+ * Opus), which is only parsed and payloaded, SPS and PPS repeated before
+ * each IDR so that late joiners can start. Every viewer then gets the same
+ * RTP packets through a #GstRtcFanout, rewritten to what that viewer
+ * negotiated; a viewer is a plain structure with its own ICE stream and
+ * DTLS-SRTP transport, not an element, a pad or a thread. Viewers' key
+ * frame requests (PLI, FIR, and joining) are merged to at most one a
+ * second per stream and sent upstream as a force-key-unit event.
+ *
+ * A WHEP offer that arrives before the input's caps are known waits for
+ * them (at most 5 s, then 503 with `Retry-After`). Malformed offers get
+ * 400 with the reason, other content types 415, bodies over 64 KiB 413,
+ * offers past #GstRtcSink:max-viewers 503, unknown resources 404. A viewer
+ * sends us at most 20 candidates. A viewer whose transport fails, closes,
+ * or that sends an RTCP BYE is removed.
+ *
+ * The server listens on #GstRtcSink:address (all interfaces by default)
+ * and #GstRtcSink:port; elements that use the same address and port share
+ * one server. It has no TLS yet: browsers play from `http://` pages, but
+ * only `localhost` and `127.0.0.1` count as secure contexts.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 videotestsrc is-live=true ! rtcsink name=s port=8080 \
+ *     audiotestsrc is-live=true ! s.
+ * ]| Serves a test picture and tone: open http://127.0.0.1:8080/.
+ * |[
+ * gst-launch-1.0 v4l2src ! rtcsink
+ * ]| A camera to browsers, in one line.
+ * |[
+ * gst-launch-1.0 videotestsrc is-live=true ! x264enc tune=zerolatency \
+ *     key-int-max=60 ! rtcsink port=8080 bearer-token=secret
+ * ]| H.264 encoded upstream is sent as it is; WHEP requests must carry
+ * `Authorization: Bearer secret` (the viewer page takes `?token=secret`).
+ *
+ * Playing with curl, given an offer in offer.sdp:
+ * |[
+ * curl -i -X POST -H 'Content-Type: application/sdp' \
+ *     --data-binary @offer.sdp http://127.0.0.1:8080/whep
+ * ]|
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstrtcsink.h"
+#include "gstrtcsink-answer.h"
+
+#include <gst/rtc/rtc.h>
+#include <string.h>
+#ifdef __linux__
+#include <sys/random.h>
+#endif
+
+GST_DEBUG_CATEGORY_STATIC (gst_rtc_sink_debug);
+#define GST_CAT_DEFAULT gst_rtc_sink_debug
+
+#define DEFAULT_PORT 8080
+#define DEFAULT_ADDRESS "0.0.0.0"
+#define DEFAULT_STUN_SERVER NULL
+#define DEFAULT_TURN_SERVER NULL
+#define DEFAULT_ICE_TRANSPORT_POLICY GST_RTC_ICE_TRANSPORT_POLICY_ALL
+#define DEFAULT_MAX_VIEWERS 50
+#define DEFAULT_VIDEO_BITRATE 1500000
+#define DEFAULT_BEARER_TOKEN NULL
+
+#define WHEP_PATH "/whep"
+#define PAGE_PATH "/"
+#define RESOURCE_PREFIX "/org/gstreamer/rtc/rtcsink/"
+
+/* How long an offer waits for the input caps, and what a 503 then says. */
+#define CAPS_WAIT_SECONDS 5
+#define RETRY_AFTER_SECONDS "5"
+/* Host candidates on a few interfaces take milliseconds; STUN a round
+ * trip; a TURN allocation a few. Past this the answer goes out with what
+ * was gathered (and no end-of-candidates). */
+#define GATHER_TIMEOUT_MS 2000
+#define MAX_LOCAL_CANDIDATES 32
+
+#define VIDEO_CLOCK_RATE 90000
+#define OPUS_CLOCK_RATE 48000
+#define VIDEO_PAYLOAD_TYPE 96
+#define OPUS_PAYLOAD_TYPE 111
+#define RTP_MTU 1200
+#define OPUS_BITRATE 64000
+
+#define VP8_DEADLINE_REALTIME 1
+#define VP8_CPU_USED 8
+#define VP8_KEYFRAME_MAX_DIST 60
+#define VP8_THREADS 2
+
+#define RTCP_BYE 203
+
+/* Raw formats first, as we prefer them: what needs no conversion before
+ * our encoder, then anything raw, then what we only payload. */
+#define VIDEO_SINK_CAPS \
+  "video/x-raw, format=(string)I420; video/x-raw; video/x-vp8; " \
+  "video/x-h264, stream-format=(string)byte-stream, alignment=(string)au; " \
+  "video/x-h264; video/x-vp9"
+#define AUDIO_SINK_CAPS \
+  "audio/x-raw, format=(string)S16LE, rate=(int)48000; audio/x-raw; " \
+  "audio/x-opus"
+
+static GstStaticPadTemplate video_template =
+GST_STATIC_PAD_TEMPLATE ("video_%u", GST_PAD_SINK, GST_PAD_REQUEST,
+    GST_STATIC_CAPS (VIDEO_SINK_CAPS));
+
+static GstStaticPadTemplate audio_template =
+GST_STATIC_PAD_TEMPLATE ("audio_%u", GST_PAD_SINK, GST_PAD_REQUEST,
+    GST_STATIC_CAPS (AUDIO_SINK_CAPS));
+
+/* One request pad: its branch, and the fan-out stream it feeds. */
+typedef struct
+{
+  GstRtcSink *sink;
+  GstRtcMediaKind kind;
+  guint index;
+  GstPad *pad;
+  gchar *track_id;
+  guint fanout_stream;
+  guint32 ssrc;
+
+  /* Set once on the streaming thread, when the first caps arrive; read
+   * under the sink's lock elsewhere. */
+  gchar *input_name;
+  GPtrArray *elements;
+  GstElement *encoder;
+  GstElement *appsink;
+  gboolean mark_keyframes;
+  /* H.264 whose payloader caps have no profile-level-id (byte-stream
+   * input without h264parse): read it from the first SPS sent. */
+  gboolean want_sps;
+
+  /* Under the sink's lock: what the payloader sends, once its caps are
+   * known. Viewers are answered with it. */
+  GstRtcCodec *codec;
+  guint keyframe_requests;
+} SinkStream;
+
+/* One viewer: a WHEP session. */
+typedef struct
+{
+  gint refcount;
+  GstRtcSink *sink;
+  gchar *id;
+  gchar *etag;
+  gchar *remote_address;
+
+  /* The control thread only. */
+  GstRtcSinkAnswer answer;
+  GstRtcDtlsSetup setup;
+  GSource *gather_timeout;
+  gchar *remote_ufrag;
+  gchar *remote_pwd;
+  guint n_remote_candidates;
+
+  /* Under the sink's lock. */
+  GstRtcHttpRequest *request;
+  GstRtcIceStream *ice;
+  GstRtcTransport *transport;
+  GPtrArray *local_candidates;
+  gboolean gathering_done;
+  gboolean answered;
+  gboolean added;
+  gboolean removed;
+
+  /* Atomic: read by the transport's worker. */
+  guint fanout_id;
+  gint bye_seen;
+} Viewer;
+
+/* A WHEP offer that came before the input caps. */
+typedef struct
+{
+  GstRtcHttpRequest *request;
+  GstRtcSessionDescription *offer;
+  GSource *timeout;
+} WaitingOffer;
+
+struct _GstRtcSink
+{
+  GstBin parent;
+
+  /* Properties, under the object lock. */
+  guint port;
+  gchar *address;
+  gchar *stun_server;
+  gchar *turn_server;
+  GstRtcIceTransportPolicy ice_transport_policy;
+  guint max_viewers;
+  guint video_bitrate;
+  gchar *bearer_token;
+
+  /* Immutable after init. */
+  GstRtcFanout *fanout;
+  gchar *cname;
+  gchar *stream_id;
+
+  GMutex lock;
+  /* Under lock. */
+  GPtrArray *streams;
+  guint next_index[2];
+  GHashTable *viewers;
+  guint n_added;
+  GList *waiting;
+  gboolean running;
+  gboolean page_mounted;
+  GstRtcHttpServer *server;
+  GMainContext *control;
+  GstRtcIceAgent *agent;
+  GstRtcCertificate *certificate;
+};
+
+enum
+{
+  PROP_0,
+  PROP_PORT,
+  PROP_ADDRESS,
+  PROP_STUN_SERVER,
+  PROP_TURN_SERVER,
+  PROP_ICE_TRANSPORT_POLICY,
+  PROP_MAX_VIEWERS,
+  PROP_VIDEO_BITRATE,
+  PROP_BEARER_TOKEN,
+  PROP_N_VIEWERS,
+  PROP_STATS,
+  PROP_LAST
+};
+
+static GParamSpec *properties[PROP_LAST];
+
+enum
+{
+  SIGNAL_VIEWER_ADDED,
+  SIGNAL_VIEWER_REMOVED,
+  SIGNAL_GET_VIEWER_STATS,
+  SIGNAL_LAST
+};
+
+static guint signals[SIGNAL_LAST];
+
+#define gst_rtc_sink_parent_class parent_class
+G_DEFINE_TYPE (GstRtcSink, gst_rtc_sink, GST_TYPE_BIN);
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (rtcsink, "rtcsink", GST_RANK_NONE,
+    GST_TYPE_RTC_SINK,
+    GST_DEBUG_CATEGORY_INIT (gst_rtc_sink_debug, "rtcsink", 0,
+        "gst-rtc WebRTC sink (WHEP server)"));
+
+/* ---- small helpers ---- */
+
+/* Viewer ids name WHEP resources that anyone who knows them can DELETE:
+ * they come from the kernel's CSPRNG, not from GLib's Mersenne Twister. */
+static gchar *
+random_token (guint n_bytes)
+{
+  guint8 bytes[32];
+  GString *hex = g_string_sized_new (2 * n_bytes);
+  gboolean have_random = FALSE;
+  guint i;
+
+  g_assert (n_bytes <= sizeof (bytes));
+#ifdef __linux__
+  have_random = getrandom (bytes, n_bytes, 0) == (gssize) n_bytes;
+#endif
+  if (!have_random) {
+    for (i = 0; i < n_bytes; i++)
+      bytes[i] = g_random_int_range (0, 256);
+  }
+  for (i = 0; i < n_bytes; i++)
+    g_string_append_printf (hex, "%02x", bytes[i]);
+  return g_string_free (hex, FALSE);
+}
+
+static const gchar *
+kind_name (GstRtcMediaKind kind)
+{
+  return kind == GST_RTC_MEDIA_KIND_VIDEO ? "video" : "audio";
+}
+
+static const gchar *
+transport_state_name (GstRtcTransportState state)
+{
+  GEnumClass *klass = g_type_class_ref (GST_RTC_TYPE_TRANSPORT_STATE);
+  GEnumValue *value = g_enum_get_value (klass, state);
+  const gchar *name = value ? value->value_nick : "unknown";
+
+  g_type_class_unref (klass);
+  return name;
+}
+
+static void
+stream_free (SinkStream * stream)
+{
+  g_free (stream->track_id);
+  g_free (stream->input_name);
+  if (stream->elements != NULL)
+    g_ptr_array_unref (stream->elements);
+  gst_clear_object (&stream->encoder);
+  gst_clear_object (&stream->appsink);
+  g_clear_pointer (&stream->codec, gst_rtc_codec_free);
+  g_free (stream);
+}
+
+/* Called with the lock: whether every pad's payloader has caps, and
+ * whether at least one has. */
+static gboolean
+streams_ready_locked (GstRtcSink * self, gboolean * any_ready)
+{
+  gboolean all = self->streams->len > 0;
+  guint i;
+
+  *any_ready = FALSE;
+  for (i = 0; i < self->streams->len; i++) {
+    SinkStream *stream = g_ptr_array_index (self->streams, i);
+
+    if (stream->codec != NULL)
+      *any_ready = TRUE;
+    else
+      all = FALSE;
+  }
+  return all;
+}
+
+/* ---- the control thread ----
+ *
+ * Everything that changes a viewer's life (negotiation, answer, removal)
+ * runs on the HTTP server's thread, one thing at a time: handlers run
+ * there already, and the ICE and DTLS workers hand their news over. */
+
+typedef struct
+{
+  GSourceFunc func;
+  gpointer data;
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+} SyncCall;
+
+static gboolean
+sync_call_run (gpointer user_data)
+{
+  SyncCall *call = user_data;
+
+  call->func (call->data);
+  g_mutex_lock (&call->lock);
+  call->done = TRUE;
+  g_cond_signal (&call->cond);
+  g_mutex_unlock (&call->lock);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+control_invoke_sync (GMainContext * control, GSourceFunc func, gpointer data)
+{
+  SyncCall call = { func, data, };
+
+  if (g_main_context_is_owner (control)) {
+    func (data);
+    return;
+  }
+  g_mutex_init (&call.lock);
+  g_cond_init (&call.cond);
+  g_main_context_invoke (control, sync_call_run, &call);
+  g_mutex_lock (&call.lock);
+  while (!call.done)
+    g_cond_wait (&call.cond, &call.lock);
+  g_mutex_unlock (&call.lock);
+  g_mutex_clear (&call.lock);
+  g_cond_clear (&call.cond);
+}
+
+/* ---- viewers ---- */
+
+static Viewer *
+viewer_ref (Viewer * viewer)
+{
+  g_atomic_int_inc (&viewer->refcount);
+  return viewer;
+}
+
+static void
+viewer_unref (gpointer data)
+{
+  Viewer *viewer = data;
+
+  if (!g_atomic_int_dec_and_test (&viewer->refcount))
+    return;
+  g_clear_object (&viewer->request);
+  gst_rtc_sink_answer_clear (&viewer->answer);
+  gst_clear_object (&viewer->transport);
+  gst_clear_object (&viewer->ice);
+  g_ptr_array_unref (viewer->local_candidates);
+  g_free (viewer->remote_ufrag);
+  g_free (viewer->remote_pwd);
+  g_free (viewer->remote_address);
+  g_free (viewer->etag);
+  g_free (viewer->id);
+  gst_object_unref (viewer->sink);
+  g_free (viewer);
+}
+
+static void
+viewer_closure_unref (gpointer data, GClosure * closure)
+{
+  viewer_unref (data);
+}
+
+static Viewer *
+viewer_new (GstRtcSink * self, GstRtcHttpRequest * request)
+{
+  Viewer *viewer = g_new0 (Viewer, 1);
+
+  viewer->refcount = 1;
+  viewer->sink = gst_object_ref (self);
+  viewer->id = random_token (16);
+  viewer->etag = random_token (8);
+  viewer->request = g_object_ref (request);
+  viewer->remote_address =
+      g_strdup (gst_rtc_http_request_get_remote_address (request));
+  viewer->local_candidates = g_ptr_array_new_with_free_func (g_free);
+  return viewer;
+}
+
+static void
+control_invoke_viewer (Viewer * viewer, GSourceFunc func)
+{
+  GMainContext *control = NULL;
+
+  g_mutex_lock (&viewer->sink->lock);
+  if (viewer->sink->control != NULL)
+    control = g_main_context_ref (viewer->sink->control);
+  g_mutex_unlock (&viewer->sink->lock);
+  if (control == NULL)
+    return;
+  g_main_context_invoke_full (control, G_PRIORITY_DEFAULT, func,
+      viewer_ref (viewer), viewer_unref);
+  g_main_context_unref (control);
+}
+
+static void
+post_viewer_message (GstRtcSink * self, const gchar * name, Viewer * viewer,
+    guint n_viewers, const gchar * reason)
+{
+  GstStructure *s = gst_structure_new (name,
+      "id", G_TYPE_STRING, viewer->id,
+      "remote-address", G_TYPE_STRING, viewer->remote_address,
+      "viewers", G_TYPE_UINT, n_viewers, NULL);
+
+  if (reason != NULL)
+    gst_structure_set (s, "reason", G_TYPE_STRING, reason, NULL);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+/* On the control thread (or with it stopped). Answers a POST still
+ * pending with @status and @why, tears the transport down, and tells the
+ * application if the viewer had been added. */
+static void
+remove_viewer (Viewer * viewer, guint status, const gchar * why)
+{
+  GstRtcSink *self = viewer->sink;
+  GstRtcHttpRequest *request;
+  GstRtcIceStream *ice;
+  GstRtcTransport *transport;
+  gboolean was_added;
+  guint fanout_id, n_viewers;
+
+  g_mutex_lock (&self->lock);
+  if (viewer->removed) {
+    g_mutex_unlock (&self->lock);
+    return;
+  }
+  viewer->removed = TRUE;
+  request = g_steal_pointer (&viewer->request);
+  was_added = viewer->added;
+  if (was_added)
+    self->n_added--;
+  n_viewers = self->n_added;
+  /* The table's reference is ours now. */
+  g_hash_table_steal (self->viewers, viewer->id);
+  ice = viewer->ice ? gst_object_ref (viewer->ice) : NULL;
+  transport = viewer->transport ? gst_object_ref (viewer->transport) : NULL;
+  g_mutex_unlock (&self->lock);
+
+  GST_INFO_OBJECT (self, "viewer %s (%s) removed: %s", viewer->id,
+      viewer->remote_address, why);
+  if (request != NULL) {
+    if (status == 503)
+      gst_rtc_http_request_add_response_header (request, "Retry-After",
+          RETRY_AFTER_SECONDS);
+    gst_rtc_http_request_respond_text (request, status, why);
+    g_object_unref (request);
+  }
+  if (viewer->gather_timeout != NULL) {
+    g_source_destroy (viewer->gather_timeout);
+    g_clear_pointer (&viewer->gather_timeout, g_source_unref);
+  }
+  fanout_id = g_atomic_int_and (&viewer->fanout_id, 0);
+  if (fanout_id != 0)
+    gst_rtc_fanout_remove_viewer (self->fanout, fanout_id);
+  if (transport != NULL) {
+    gst_rtc_transport_set_receive_func (transport, NULL, NULL, NULL);
+    g_signal_handlers_disconnect_by_data (transport, viewer);
+    gst_rtc_transport_close (transport);
+    gst_object_unref (transport);
+  }
+  if (ice != NULL) {
+    g_signal_handlers_disconnect_by_data (ice, viewer);
+    gst_rtc_ice_stream_close (ice);
+    gst_object_unref (ice);
+  }
+
+  if (was_added) {
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_VIEWERS]);
+    g_signal_emit (self, signals[SIGNAL_VIEWER_REMOVED], 0, viewer->id);
+    post_viewer_message (self, "rtcsink-viewer-removed", viewer, n_viewers,
+        why);
+  }
+  viewer_unref (viewer);
+}
+
+static gboolean
+remove_viewer_failed (gpointer user_data)
+{
+  Viewer *viewer = user_data;
+  GstRtcTransportState state = GST_RTC_TRANSPORT_STATE_CLOSED;
+
+  g_mutex_lock (&viewer->sink->lock);
+  if (viewer->transport != NULL)
+    state = gst_rtc_transport_get_state (viewer->transport);
+  g_mutex_unlock (&viewer->sink->lock);
+  remove_viewer (viewer, 503, state == GST_RTC_TRANSPORT_STATE_FAILED ?
+      "the transport failed" : "the transport closed");
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+remove_viewer_bye (gpointer user_data)
+{
+  remove_viewer (user_data, 503, "the viewer sent RTCP BYE");
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+rtcp_has_bye (const guint8 * data, gsize len)
+{
+  gsize offset = 0;
+
+  while (offset + 4 <= len) {
+    gsize packet_len = 4 * ((gsize) GST_READ_UINT16_BE (data + offset + 2) + 1);
+
+    if (data[offset + 1] == RTCP_BYE)
+      return TRUE;
+    offset += packet_len;
+  }
+  return FALSE;
+}
+
+/* On the transport's worker: the viewer's RTCP goes to the fan-out. A
+ * viewer only receives, so its RTP, if any, is dropped. */
+static void
+on_viewer_packet (GstRtcTransport * transport, GstRtcPacketKind kind,
+    GstBuffer * buffer, gpointer user_data)
+{
+  Viewer *viewer = user_data;
+  guint fanout_id = g_atomic_int_get (&viewer->fanout_id);
+  GstMapInfo map;
+
+  if (kind == GST_RTC_PACKET_KIND_RTCP && fanout_id != 0
+      && gst_buffer_map (buffer, &map, GST_MAP_READ)) {
+    gst_rtc_fanout_handle_rtcp (viewer->sink->fanout, fanout_id, map.data,
+        map.size);
+    if (rtcp_has_bye (map.data, map.size)
+        && g_atomic_int_compare_and_exchange (&viewer->bye_seen, 0, 1))
+      control_invoke_viewer (viewer, remove_viewer_bye);
+    gst_buffer_unmap (buffer, &map);
+  }
+  gst_buffer_unref (buffer);
+}
+
+static void
+on_transport_state (GstRtcTransport * transport, GParamSpec * pspec,
+    Viewer * viewer)
+{
+  GstRtcTransportState state = gst_rtc_transport_get_state (transport);
+
+  GST_DEBUG_OBJECT (viewer->sink, "viewer %s: transport %s", viewer->id,
+      transport_state_name (state));
+  if (state == GST_RTC_TRANSPORT_STATE_FAILED
+      || state == GST_RTC_TRANSPORT_STATE_CLOSED)
+    control_invoke_viewer (viewer, remove_viewer_failed);
+}
+
+static void
+on_new_candidate (GstRtcIceStream * ice, const gchar * candidate,
+    Viewer * viewer)
+{
+  g_mutex_lock (&viewer->sink->lock);
+  if (!viewer->answered
+      && viewer->local_candidates->len < MAX_LOCAL_CANDIDATES)
+    g_ptr_array_add (viewer->local_candidates, g_strdup (candidate));
+  g_mutex_unlock (&viewer->sink->lock);
+}
+
+static gboolean finish_answer (gpointer user_data);
+
+static void
+on_gathering_done (GstRtcIceStream * ice, Viewer * viewer)
+{
+  g_mutex_lock (&viewer->sink->lock);
+  viewer->gathering_done = TRUE;
+  g_mutex_unlock (&viewer->sink->lock);
+  control_invoke_viewer (viewer, finish_answer);
+}
+
+static gchar **
+ice_server_uris (GstRtcSink * self)
+{
+  GPtrArray *uris = g_ptr_array_new ();
+
+  GST_OBJECT_LOCK (self);
+  if (self->stun_server != NULL)
+    g_ptr_array_add (uris, g_strdup (self->stun_server));
+  if (self->turn_server != NULL)
+    g_ptr_array_add (uris, g_strdup (self->turn_server));
+  GST_OBJECT_UNLOCK (self);
+  g_ptr_array_add (uris, NULL);
+  return (gchar **) g_ptr_array_free (uris, FALSE);
+}
+
+/* On the control thread, when gathering is done or took too long: the
+ * answer goes out and the viewer joins the fan-out. */
+static gboolean
+finish_answer (gpointer user_data)
+{
+  Viewer *viewer = user_data;
+  GstRtcSink *self = viewer->sink;
+  GstRtcHttpRequest *request;
+  GPtrArray *candidates;
+  gboolean complete;
+  gchar *ufrag = NULL, *pwd = NULL, *fingerprint, *sdp, *location, *etag;
+  gchar **uris;
+  guint fanout_id, n_viewers;
+  GBytes *body;
+  GError *error = NULL;
+
+  g_mutex_lock (&self->lock);
+  if (viewer->answered || viewer->removed) {
+    g_mutex_unlock (&self->lock);
+    return G_SOURCE_REMOVE;
+  }
+  viewer->answered = TRUE;
+  request = g_steal_pointer (&viewer->request);
+  candidates = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < viewer->local_candidates->len; i++)
+    g_ptr_array_add (candidates,
+        g_strdup (g_ptr_array_index (viewer->local_candidates, i)));
+  complete = viewer->gathering_done;
+  g_mutex_unlock (&self->lock);
+
+  if (viewer->gather_timeout != NULL) {
+    g_source_destroy (viewer->gather_timeout);
+    g_clear_pointer (&viewer->gather_timeout, g_source_unref);
+  }
+  if (!complete)
+    GST_WARNING_OBJECT (self, "viewer %s: gathering took over %u ms, "
+        "answering with %u candidates", viewer->id, GATHER_TIMEOUT_MS,
+        candidates->len);
+
+  gst_rtc_ice_stream_get_local_credentials (viewer->ice, &ufrag, &pwd);
+  if (ufrag == NULL || pwd == NULL || candidates->len == 0) {
+    g_mutex_lock (&self->lock);
+    viewer->request = request;
+    g_mutex_unlock (&self->lock);
+    remove_viewer (viewer, 500, ufrag == NULL ? "the ICE stream has no "
+        "credentials" : "no local ICE candidate could be gathered");
+    g_free (ufrag);
+    g_free (pwd);
+    g_ptr_array_unref (candidates);
+    return G_SOURCE_REMOVE;
+  }
+  fingerprint = gst_rtc_transport_get_local_fingerprint (viewer->transport);
+  gst_rtc_sink_answer_set_transport (&viewer->answer, ufrag, pwd,
+      fingerprint, viewer->setup, candidates, complete);
+  /* The password is a secret: wipe our copy. */
+  memset (pwd, 0, strlen (pwd));
+  g_free (pwd);
+  g_free (ufrag);
+  g_free (fingerprint);
+  g_ptr_array_unref (candidates);
+  sdp = gst_rtc_session_description_to_string (viewer->answer.answer);
+
+  fanout_id = gst_rtc_fanout_add_viewer (self->fanout, viewer->transport,
+      &viewer->answer.config);
+  if (fanout_id == 0) {
+    g_free (sdp);
+    g_mutex_lock (&self->lock);
+    viewer->request = request;
+    g_mutex_unlock (&self->lock);
+    remove_viewer (viewer, 500, "the fan-out refused the viewer's "
+        "configuration");
+    return G_SOURCE_REMOVE;
+  }
+  g_atomic_int_set (&viewer->fanout_id, fanout_id);
+
+  location = g_strdup_printf ("%s/%s",
+      gst_rtc_http_request_get_mount_path (request), viewer->id);
+  etag = g_strdup_printf ("\"%s\"", viewer->etag);
+  gst_rtc_http_request_add_response_header (request, "Location", location);
+  gst_rtc_http_request_add_response_header (request, "ETag", etag);
+  uris = ice_server_uris (self);
+  if (uris[0] != NULL
+      && !gst_rtc_http_request_add_ice_server_links (request,
+          (const gchar * const *) uris, &error)) {
+    GST_WARNING_OBJECT (self, "no Link header: %s", error->message);
+    g_clear_error (&error);
+  }
+  g_strfreev (uris);
+  body = g_bytes_new_take (sdp, strlen (sdp));
+  gst_rtc_http_request_respond (request, 201, "application/sdp", body);
+  g_bytes_unref (body);
+  g_free (location);
+  g_free (etag);
+  g_object_unref (request);
+
+  g_mutex_lock (&self->lock);
+  viewer->added = !viewer->removed;
+  if (viewer->added)
+    self->n_added++;
+  n_viewers = self->n_added;
+  g_mutex_unlock (&self->lock);
+  if (!viewer->added)
+    return G_SOURCE_REMOVE;
+
+  GST_INFO_OBJECT (self, "viewer %s (%s) added, fan-out viewer %u, %u "
+      "m-lines; %u viewers", viewer->id, viewer->remote_address, fanout_id,
+      viewer->answer.n_accepted, n_viewers);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_VIEWERS]);
+  g_signal_emit (self, signals[SIGNAL_VIEWER_ADDED], 0, viewer->id);
+  post_viewer_message (self, "rtcsink-viewer-added", viewer, n_viewers, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_gather_timeout (gpointer user_data)
+{
+  Viewer *viewer = user_data;
+
+  g_clear_pointer (&viewer->gather_timeout, g_source_unref);
+  finish_answer (viewer);
+  return G_SOURCE_REMOVE;
+}
+
+/* Adds remote candidates, up to the per-viewer cap. */
+static void
+add_remote_candidates (Viewer * viewer, GstRtcIceStream * ice,
+    const GPtrArray * candidates, gboolean end_of_candidates)
+{
+  GError *error = NULL;
+  guint i;
+
+  for (i = 0; candidates != NULL && i < candidates->len; i++) {
+    const gchar *candidate = g_ptr_array_index (candidates, i);
+
+    if (viewer->n_remote_candidates >= GST_RTC_SINK_MAX_REMOTE_CANDIDATES) {
+      GST_WARNING_OBJECT (viewer->sink, "viewer %s: more than %u remote "
+          "candidates, ignoring the rest", viewer->id,
+          GST_RTC_SINK_MAX_REMOTE_CANDIDATES);
+      break;
+    }
+    viewer->n_remote_candidates++;
+    if (!gst_rtc_ice_stream_add_remote_candidate (ice, candidate, &error)) {
+      GST_DEBUG_OBJECT (viewer->sink, "viewer %s: candidate skipped: %s",
+          viewer->id, error->message);
+      g_clear_error (&error);
+    }
+  }
+  if (end_of_candidates)
+    gst_rtc_ice_stream_add_remote_candidate (ice, NULL, NULL);
+}
+
+/* On the control thread: answers @offer. Takes @offer. */
+static void
+negotiate (GstRtcSink * self, GstRtcHttpRequest * request,
+    GstRtcSessionDescription * offer)
+{
+  GstRtcSinkSource sources[GST_RTC_FANOUT_MAX_STREAMS];
+  GstRtcCodec *codecs[GST_RTC_FANOUT_MAX_STREAMS];
+  gchar *tracks[GST_RTC_FANOUT_MAX_STREAMS];
+  GstRtcSinkAnswer answer;
+  const GstRtcMediaDescription *tag;
+  GstRtcIceAgent *agent = NULL;
+  GstRtcCertificate *certificate = NULL;
+  GstRtcIceStream *ice = NULL;
+  GstRtcTransport *transport = NULL;
+  GMainContext *control = NULL;
+  Viewer *viewer = NULL;
+  GError *error = NULL;
+  guint n_sources = 0, i, max_viewers, status = 500;
+  const gchar *why = NULL;
+  gchar *message = NULL;
+  gboolean built;
+
+  GST_OBJECT_LOCK (self);
+  max_viewers = self->max_viewers;
+  GST_OBJECT_UNLOCK (self);
+
+  g_mutex_lock (&self->lock);
+  if (!self->running) {
+    g_mutex_unlock (&self->lock);
+    gst_rtc_http_request_add_response_header (request, "Retry-After",
+        RETRY_AFTER_SECONDS);
+    gst_rtc_http_request_respond_text (request, 503, "the sink is stopping");
+    gst_rtc_session_description_free (offer);
+    return;
+  }
+  for (i = 0; i < self->streams->len; i++) {
+    SinkStream *stream = g_ptr_array_index (self->streams, i);
+
+    if (stream->codec == NULL)
+      continue;
+    codecs[n_sources] = gst_rtc_codec_copy (stream->codec);
+    tracks[n_sources] = g_strdup (stream->track_id);
+    sources[n_sources].kind = stream->kind;
+    sources[n_sources].fanout_stream = stream->fanout_stream;
+    sources[n_sources].codec = codecs[n_sources];
+    sources[n_sources].track_id = tracks[n_sources];
+    n_sources++;
+  }
+  agent = gst_object_ref (self->agent);
+  certificate = g_object_ref (self->certificate);
+  control = g_main_context_ref (self->control);
+  g_mutex_unlock (&self->lock);
+
+  built = gst_rtc_sink_answer_build (offer, sources, n_sources, self->cname,
+      self->stream_id, &answer, &error);
+  for (i = 0; i < n_sources; i++) {
+    gst_rtc_codec_free (codecs[i]);
+    g_free (tracks[i]);
+  }
+  if (!built) {
+    GST_INFO_OBJECT (self, "offer from %s refused: %s",
+        gst_rtc_http_request_get_remote_address (request), error->message);
+    gst_rtc_http_request_respond_text (request, 400, error->message);
+    g_clear_error (&error);
+    goto done;
+  }
+
+  g_mutex_lock (&self->lock);
+  if (g_hash_table_size (self->viewers) >= max_viewers) {
+    g_mutex_unlock (&self->lock);
+    message = g_strdup_printf ("this sink serves at most %u viewers",
+        max_viewers);
+    gst_rtc_http_request_respond_text (request, 503, message);
+    gst_rtc_sink_answer_clear (&answer);
+    goto done;
+  }
+  viewer = viewer_new (self, request);
+  viewer->answer = answer;
+  g_hash_table_insert (self->viewers, viewer->id, viewer_ref (viewer));
+  g_mutex_unlock (&self->lock);
+
+  tag = g_ptr_array_index (offer->media, viewer->answer.offer_tag);
+  viewer->setup = gst_rtc_sink_answer_setup (tag->setup);
+  viewer->remote_ufrag = g_strdup (tag->ice_ufrag);
+  viewer->remote_pwd = g_strdup (tag->ice_pwd);
+
+  ice = gst_rtc_ice_agent_create_stream (agent, &error);
+  if (ice == NULL) {
+    why = "could not create an ICE stream";
+    goto fail;
+  }
+  g_mutex_lock (&self->lock);
+  viewer->ice = gst_object_ref (ice);
+  g_mutex_unlock (&self->lock);
+  g_signal_connect_data (ice, "new-candidate", G_CALLBACK (on_new_candidate),
+      viewer_ref (viewer), viewer_closure_unref, 0);
+  g_signal_connect_data (ice, "gathering-done",
+      G_CALLBACK (on_gathering_done), viewer_ref (viewer),
+      viewer_closure_unref, 0);
+  if (tag->ice_ufrag == NULL || tag->ice_pwd == NULL
+      || !gst_rtc_ice_stream_set_remote_credentials (ice, tag->ice_ufrag,
+          tag->ice_pwd, &error)) {
+    status = 400;
+    why = "the offer's ICE credentials were refused";
+    goto fail;
+  }
+  add_remote_candidates (viewer, ice, tag->candidates, tag->end_of_candidates);
+
+  transport = gst_rtc_transport_new (certificate,
+      gst_rtc_ice_agent_get_context (agent));
+  g_mutex_lock (&self->lock);
+  viewer->transport = gst_object_ref (transport);
+  g_mutex_unlock (&self->lock);
+  gst_rtc_transport_set_ice_stream (transport, ice);
+  if (tag->fingerprint == NULL
+      || !gst_rtc_transport_set_remote_fingerprint (transport,
+          tag->fingerprint, &error)) {
+    status = 400;
+    why = "the offer's DTLS fingerprint was refused";
+    goto fail;
+  }
+  gst_rtc_transport_set_receive_func (transport, on_viewer_packet,
+      viewer_ref (viewer), viewer_unref);
+  g_signal_connect_data (transport, "notify::state",
+      G_CALLBACK (on_transport_state), viewer_ref (viewer),
+      viewer_closure_unref, 0);
+
+  if (!gst_rtc_transport_start (transport,
+          viewer->setup == GST_RTC_DTLS_SETUP_ACTIVE ?
+          GST_RTC_DTLS_ROLE_CLIENT : GST_RTC_DTLS_ROLE_SERVER, &error)) {
+    why = "could not start DTLS";
+    goto fail;
+  }
+  if (!gst_rtc_ice_stream_gather (ice, &error)) {
+    why = "could not gather ICE candidates";
+    goto fail;
+  }
+  viewer->gather_timeout = g_timeout_source_new (GATHER_TIMEOUT_MS);
+  g_source_set_callback (viewer->gather_timeout, on_gather_timeout,
+      viewer_ref (viewer), viewer_unref);
+  g_source_attach (viewer->gather_timeout, control);
+  GST_DEBUG_OBJECT (self, "viewer %s (%s): %u m-lines accepted, gathering",
+      viewer->id, viewer->remote_address, viewer->answer.n_accepted);
+  goto done;
+
+fail:
+  message = g_strdup_printf ("%s%s%s", why, error ? ": " : "",
+      error ? error->message : "");
+  GST_WARNING_OBJECT (self, "viewer %s (%s): %s", viewer->id,
+      viewer->remote_address, message);
+  g_clear_error (&error);
+  remove_viewer (viewer, status, message);
+
+done:
+  if (viewer != NULL)
+    viewer_unref (viewer);
+  gst_clear_object (&ice);
+  gst_clear_object (&transport);
+  gst_clear_object (&agent);
+  g_clear_object (&certificate);
+  if (control != NULL)
+    g_main_context_unref (control);
+  g_free (message);
+  gst_rtc_session_description_free (offer);
+}
+
+/* ---- offers that wait for caps ---- */
+
+static void
+waiting_offer_free (WaitingOffer * waiting)
+{
+  if (waiting->timeout != NULL) {
+    g_source_destroy (waiting->timeout);
+    g_source_unref (waiting->timeout);
+  }
+  g_object_unref (waiting->request);
+  if (waiting->offer != NULL)
+    gst_rtc_session_description_free (waiting->offer);
+  g_free (waiting);
+}
+
+typedef struct
+{
+  GstRtcSink *sink;
+  WaitingOffer *waiting;
+} WaitingTimeout;
+
+static gboolean
+on_waiting_timeout (gpointer user_data)
+{
+  WaitingTimeout *data = user_data;
+  GstRtcSink *self = data->sink;
+  WaitingOffer *waiting = data->waiting;
+  gboolean found, any_ready = FALSE;
+
+  g_mutex_lock (&self->lock);
+  found = g_list_find (self->waiting, waiting) != NULL;
+  if (found) {
+    self->waiting = g_list_remove (self->waiting, waiting);
+    streams_ready_locked (self, &any_ready);
+  }
+  g_mutex_unlock (&self->lock);
+  if (!found)
+    return G_SOURCE_REMOVE;
+
+  g_clear_pointer (&waiting->timeout, g_source_unref);
+  if (any_ready) {
+    /* Some pads never got caps: serve what the others have. */
+    GST_INFO_OBJECT (self, "not every pad has caps after %u s; answering "
+        "with those that have", CAPS_WAIT_SECONDS);
+    negotiate (self, waiting->request, g_steal_pointer (&waiting->offer));
+  } else {
+    GST_INFO_OBJECT (self, "no input caps after %u s, refusing an offer",
+        CAPS_WAIT_SECONDS);
+    gst_rtc_http_request_add_response_header (waiting->request,
+        "Retry-After", RETRY_AFTER_SECONDS);
+    gst_rtc_http_request_respond_text (waiting->request, 503,
+        "the stream has not started yet: no input caps");
+  }
+  waiting_offer_free (waiting);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wait_for_caps (GstRtcSink * self, GstRtcHttpRequest * request,
+    GstRtcSessionDescription * offer)
+{
+  WaitingOffer *waiting = g_new0 (WaitingOffer, 1);
+  WaitingTimeout *data = g_new0 (WaitingTimeout, 1);
+
+  waiting->request = g_object_ref (request);
+  waiting->offer = offer;
+  data->sink = self;
+  data->waiting = waiting;
+  waiting->timeout = g_timeout_source_new_seconds (CAPS_WAIT_SECONDS);
+  g_source_set_callback (waiting->timeout, on_waiting_timeout, data, g_free);
+  g_source_attach (waiting->timeout, self->control);
+  self->waiting = g_list_append (self->waiting, waiting);
+  GST_DEBUG_OBJECT (self, "offer from %s waits for the input caps",
+      gst_rtc_http_request_get_remote_address (request));
+}
+
+/* On the control thread, once every pad has caps. */
+static gboolean
+process_waiting (gpointer user_data)
+{
+  GstRtcSink *self = user_data;
+  gboolean any_ready;
+  GList *waiting, *l;
+
+  g_mutex_lock (&self->lock);
+  if (!streams_ready_locked (self, &any_ready)) {
+    g_mutex_unlock (&self->lock);
+    return G_SOURCE_REMOVE;
+  }
+  waiting = g_steal_pointer (&self->waiting);
+  g_mutex_unlock (&self->lock);
+
+  for (l = waiting; l != NULL; l = l->next) {
+    WaitingOffer *offer = l->data;
+
+    negotiate (self, offer->request, g_steal_pointer (&offer->offer));
+    waiting_offer_free (offer);
+  }
+  g_list_free (waiting);
+  return G_SOURCE_REMOVE;
+}
+
+/* ---- HTTP ---- */
+
+static void
+respond_text (GstRtcHttpRequest * request, guint status, const gchar * text)
+{
+  gst_rtc_http_request_respond_text (request, status, text);
+}
+
+static void
+handle_offer (GstRtcSink * self, GstRtcHttpRequest * request)
+{
+  GBytes *body = gst_rtc_http_request_get_body (request);
+  const gchar *data;
+  gsize len;
+  gchar *text, *message;
+  GstRtcSessionDescription *offer;
+  GError *error = NULL;
+  gboolean any_ready, all_ready;
+  guint max_viewers, n;
+
+  if (!gst_rtc_sink_media_type_is (gst_rtc_http_request_get_header (request,
+              "Content-Type"), "application/sdp")) {
+    respond_text (request, 415, "a WHEP offer is application/sdp");
+    return;
+  }
+  data = body != NULL ? g_bytes_get_data (body, &len) : NULL;
+  if (data == NULL || len == 0) {
+    respond_text (request, 400, "the body is empty: WHEP needs an SDP offer");
+    return;
+  }
+  if (memchr (data, '\0', len) != NULL) {
+    respond_text (request, 400, "the offer contains a NUL byte");
+    return;
+  }
+  text = g_strndup (data, len);
+  offer = gst_rtc_session_description_parse (GST_RTC_SDP_TYPE_OFFER, text,
+      &error);
+  g_free (text);
+  if (offer == NULL) {
+    message = g_strdup_printf ("malformed SDP offer: %s", error->message);
+    GST_INFO_OBJECT (self, "offer from %s: %s",
+        gst_rtc_http_request_get_remote_address (request), message);
+    respond_text (request, 400, message);
+    g_free (message);
+    g_clear_error (&error);
+    return;
+  }
+
+  GST_OBJECT_LOCK (self);
+  max_viewers = self->max_viewers;
+  GST_OBJECT_UNLOCK (self);
+
+  g_mutex_lock (&self->lock);
+  n = g_hash_table_size (self->viewers) + g_list_length (self->waiting);
+  if (!self->running || n >= max_viewers) {
+    gboolean running = self->running;
+
+    g_mutex_unlock (&self->lock);
+    gst_rtc_session_description_free (offer);
+    if (running) {
+      message = g_strdup_printf ("this sink serves at most %u viewers",
+          max_viewers);
+      GST_INFO_OBJECT (self, "offer from %s refused: %s",
+          gst_rtc_http_request_get_remote_address (request), message);
+      respond_text (request, 503, message);
+      g_free (message);
+    } else {
+      gst_rtc_http_request_add_response_header (request, "Retry-After",
+          RETRY_AFTER_SECONDS);
+      respond_text (request, 503, "the sink is stopping");
+    }
+    return;
+  }
+  all_ready = streams_ready_locked (self, &any_ready);
+  if (!all_ready) {
+    wait_for_caps (self, request, offer);
+    g_mutex_unlock (&self->lock);
+    return;
+  }
+  g_mutex_unlock (&self->lock);
+  negotiate (self, request, offer);
+}
+
+static Viewer *
+lookup_viewer (GstRtcSink * self, const gchar * id)
+{
+  Viewer *viewer;
+
+  g_mutex_lock (&self->lock);
+  viewer = g_hash_table_lookup (self->viewers, id);
+  if (viewer != NULL)
+    viewer_ref (viewer);
+  g_mutex_unlock (&self->lock);
+  return viewer;
+}
+
+static gboolean
+etag_matches (Viewer * viewer, GstRtcHttpRequest * request)
+{
+  const gchar *if_match = gst_rtc_http_request_get_header (request,
+      "If-Match");
+  gchar *quoted;
+  gboolean match;
+
+  if (if_match == NULL || g_str_equal (if_match, "*"))
+    return TRUE;
+  quoted = g_strdup_printf ("\"%s\"", viewer->etag);
+  match = g_str_equal (if_match, quoted) || g_str_equal (if_match,
+      viewer->etag);
+  g_free (quoted);
+  return match;
+}
+
+static void
+handle_patch (GstRtcSink * self, GstRtcHttpRequest * request, Viewer * viewer)
+{
+  GBytes *body = gst_rtc_http_request_get_body (request);
+  GstRtcSinkSdpFrag frag;
+  GstRtcIceStream *ice = NULL;
+  GError *error = NULL;
+  const gchar *data;
+  gsize len = 0;
+  gchar *message;
+
+  if (!gst_rtc_sink_media_type_is (gst_rtc_http_request_get_header (request,
+              "Content-Type"), "application/trickle-ice-sdpfrag")) {
+    respond_text (request, 415,
+        "a WHEP PATCH is application/trickle-ice-sdpfrag");
+    return;
+  }
+  if (!etag_matches (viewer, request)) {
+    respond_text (request, 412, "If-Match does not match the session's ETag");
+    return;
+  }
+  data = body != NULL ? g_bytes_get_data (body, &len) : NULL;
+  if (!gst_rtc_sink_sdpfrag_parse (data != NULL ? data : "", len,
+          GST_RTC_SINK_MAX_REMOTE_CANDIDATES, &frag, &error)) {
+    message = g_strdup_printf ("malformed trickle fragment: %s",
+        error->message);
+    respond_text (request, 400, message);
+    g_free (message);
+    g_clear_error (&error);
+    return;
+  }
+  if (frag.ufrag != NULL && (g_strcmp0 (frag.ufrag, viewer->remote_ufrag) != 0
+          || g_strcmp0 (frag.pwd, viewer->remote_pwd) != 0)) {
+    gst_rtc_sink_sdpfrag_clear (&frag);
+    respond_text (request, 501, "ICE restart is not supported yet: POST a "
+        "new offer instead");
+    return;
+  }
+
+  g_mutex_lock (&self->lock);
+  if (viewer->ice != NULL && !viewer->removed)
+    ice = gst_object_ref (viewer->ice);
+  g_mutex_unlock (&self->lock);
+  if (ice == NULL) {
+    gst_rtc_sink_sdpfrag_clear (&frag);
+    respond_text (request, 404, "no such session");
+    return;
+  }
+  add_remote_candidates (viewer, ice, frag.candidates, frag.end_of_candidates);
+  gst_object_unref (ice);
+  GST_DEBUG_OBJECT (self, "viewer %s: %u trickled candidates%s", viewer->id,
+      frag.candidates->len, frag.end_of_candidates ? ", end" : "");
+  gst_rtc_sink_sdpfrag_clear (&frag);
+  gst_rtc_http_request_respond (request, 204, NULL, NULL);
+}
+
+static void
+on_whep_request (GstRtcHttpServer * server, GstRtcHttpRequest * request,
+    gpointer user_data)
+{
+  GstRtcSink *self = user_data;
+  const gchar *method = gst_rtc_http_request_get_method (request);
+  const gchar *subpath = gst_rtc_http_request_get_subpath (request);
+  Viewer *viewer;
+
+  if (subpath[0] == '\0' || g_str_equal (subpath, "/")) {
+    if (g_str_equal (method, "POST")) {
+      handle_offer (self, request);
+    } else {
+      gst_rtc_http_request_add_response_header (request, "Allow", "POST");
+      respond_text (request, 405, "POST an SDP offer here");
+    }
+    return;
+  }
+
+  /* /whep/<id> */
+  viewer = strchr (subpath + 1, '/') == NULL ?
+      lookup_viewer (self, subpath + 1) : NULL;
+  if (viewer == NULL) {
+    respond_text (request, 404, "no such session");
+    return;
+  }
+  if (g_str_equal (method, "DELETE")) {
+    remove_viewer (viewer, 503, "the viewer hung up (DELETE)");
+    gst_rtc_http_request_respond (request, 200, NULL, NULL);
+  } else if (g_str_equal (method, "PATCH")) {
+    handle_patch (self, request, viewer);
+  } else {
+    gst_rtc_http_request_add_response_header (request, "Allow",
+        "PATCH, DELETE");
+    respond_text (request, 405, "PATCH or DELETE a session");
+  }
+  viewer_unref (viewer);
+}
+
+static void
+on_page_request (GstRtcHttpServer * server, GstRtcHttpRequest * request,
+    gpointer user_data)
+{
+  const gchar *path = gst_rtc_http_request_get_path (request);
+  const gchar *name = NULL, *content_type = NULL;
+  GBytes *bytes;
+  gchar *resource;
+
+  if (g_str_equal (path, "/") || g_str_equal (path, "/index.html")) {
+    name = "index.html";
+    content_type = "text/html; charset=utf-8";
+  } else if (g_str_equal (path, "/viewer.js")) {
+    name = "viewer.js";
+    content_type = "text/javascript; charset=utf-8";
+  }
+  if (name == NULL) {
+    respond_text (request, 404, "not found");
+    return;
+  }
+  resource = g_strconcat (RESOURCE_PREFIX, name, NULL);
+  bytes = g_resources_lookup_data (resource, G_RESOURCE_LOOKUP_FLAGS_NONE,
+      NULL);
+  g_free (resource);
+  if (bytes == NULL) {
+    respond_text (request, 500, "the viewer page is missing from the plugin");
+    return;
+  }
+  gst_rtc_http_request_add_response_header (request, "Cache-Control",
+      "no-cache");
+  gst_rtc_http_request_respond (request, 200, content_type, bytes);
+  g_bytes_unref (bytes);
+}
+
+/* ---- the streams ---- */
+
+static GstElement *
+make_element (GstRtcSink * self, const gchar * factory, const gchar * purpose)
+{
+  GstElement *element = gst_element_factory_make (factory, NULL);
+
+  if (element == NULL)
+    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
+        ("The '%s' element is missing", factory),
+        ("rtcsink needs %s to %s", factory, purpose));
+  return element;
+}
+
+static void
+set_if_exists (GstElement * element, const gchar * name, const gchar * value)
+{
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (element), name))
+    gst_util_set_object_arg (G_OBJECT (element), name, value);
+  else
+    GST_DEBUG_OBJECT (element, "no property %s", name);
+}
+
+static GstElement *
+make_queue (GstRtcSink * self, gboolean leaky)
+{
+  GstElement *queue = make_element (self, "queue", "decouple the encoder");
+
+  if (queue != NULL && leaky) {
+    /* A live source must never wait for a slow encoder: drop old
+     * frames instead. */
+    g_object_set (queue, "max-size-buffers", 3, "max-size-bytes", 0,
+        "max-size-time", (guint64) 0, NULL);
+    gst_util_set_object_arg (G_OBJECT (queue), "leaky", "downstream");
+  }
+  return queue;
+}
+
+static GstElement *
+make_vp8enc (GstRtcSink * self, guint bitrate)
+{
+  GstElement *encoder = make_element (self, "vp8enc", "encode raw video");
+
+  if (encoder == NULL)
+    return NULL;
+  /* libvpx's defaults (a one-second deadline, cpu-used 0) are for files;
+   * these keep a live stream live. */
+  g_object_set (encoder, "deadline", (gint64) VP8_DEADLINE_REALTIME,
+      "cpu-used", VP8_CPU_USED, "target-bitrate", (gint) bitrate,
+      "keyframe-max-dist", VP8_KEYFRAME_MAX_DIST, "lag-in-frames", 0,
+      "threads", VP8_THREADS, NULL);
+  gst_util_set_object_arg (G_OBJECT (encoder), "end-usage", "cbr");
+  gst_util_set_object_arg (G_OBJECT (encoder), "error-resilient", "default");
+  return encoder;
+}
+
+static GstElement *
+make_payloader (GstRtcSink * self, SinkStream * stream, const gchar * factory,
+    guint pt)
+{
+  GstElement *payloader = make_element (self, factory, "payload the stream");
+
+  if (payloader == NULL)
+    return NULL;
+  g_object_set (payloader, "ssrc", stream->ssrc, "pt", pt, "mtu", RTP_MTU,
+      NULL);
+  return payloader;
+}
+
+static gboolean
+h264_caps_payloadable (const GstStructure * s)
+{
+  const gchar *format = gst_structure_get_string (s, "stream-format");
+  const gchar *alignment = gst_structure_get_string (s, "alignment");
+
+  if (format == NULL || alignment == NULL)
+    return FALSE;
+  if (g_str_equal (format, "avc"))
+    return g_str_equal (alignment, "au");
+  return g_str_equal (format, "byte-stream")
+      && (g_str_equal (alignment, "au") || g_str_equal (alignment, "nal"));
+}
+
+static GstFlowReturn on_new_sample (GstElement * appsink, gpointer user_data);
+static GstPadProbeReturn on_payloader_event (GstPad * pad,
+    GstPadProbeInfo * info, gpointer user_data);
+
+/* Builds the pad's branch for the first caps it gets, on the streaming
+ * thread: encode raw input, only payload encoded input. */
+static gboolean
+build_branch (GstRtcSink * self, SinkStream * stream, const GstCaps * caps)
+{
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+  const gchar *name = gst_structure_get_name (s);
+  GPtrArray *chain = g_ptr_array_new_with_free_func (gst_object_unref);
+  GstElement *encoder = NULL, *payloader = NULL, *element, *appsink;
+  GstPad *pad, *target;
+  gboolean mark_keyframes = FALSE, ok = FALSE;
+  guint bitrate, i;
+
+  GST_OBJECT_LOCK (self);
+  bitrate = self->video_bitrate;
+  GST_OBJECT_UNLOCK (self);
+
+#define ADD(e) G_STMT_START { element = (e); if (element == NULL) goto out; \
+    g_ptr_array_add (chain, gst_object_ref_sink (element)); } G_STMT_END
+
+  if (stream->kind == GST_RTC_MEDIA_KIND_VIDEO
+      && g_str_equal (name, "video/x-raw")) {
+    ADD (make_queue (self, TRUE));
+    ADD (make_element (self, "videoconvert", "convert raw video"));
+    ADD (encoder = make_vp8enc (self, bitrate));
+    ADD (payloader = make_payloader (self, stream, "rtpvp8pay",
+            VIDEO_PAYLOAD_TYPE));
+    set_if_exists (payloader, "picture-id-mode", "15-bit");
+  } else if (stream->kind == GST_RTC_MEDIA_KIND_VIDEO
+      && g_str_equal (name, "video/x-vp8")) {
+    ADD (make_queue (self, FALSE));
+    ADD (payloader = make_payloader (self, stream, "rtpvp8pay",
+            VIDEO_PAYLOAD_TYPE));
+    set_if_exists (payloader, "picture-id-mode", "15-bit");
+  } else if (stream->kind == GST_RTC_MEDIA_KIND_VIDEO
+      && g_str_equal (name, "video/x-vp9")) {
+    ADD (make_queue (self, FALSE));
+    ADD (payloader = make_payloader (self, stream, "rtpvp9pay",
+            VIDEO_PAYLOAD_TYPE));
+    set_if_exists (payloader, "picture-id-mode", "15-bit");
+    /* The fan-out finds VP8 and H.264 key frames itself; VP9 ones we
+     * mark. */
+    mark_keyframes = TRUE;
+  } else if (stream->kind == GST_RTC_MEDIA_KIND_VIDEO
+      && g_str_equal (name, "video/x-h264")) {
+    GstElementFactory *parse = gst_element_factory_find ("h264parse");
+
+    ADD (make_queue (self, FALSE));
+    if (parse != NULL) {
+      ADD (gst_element_factory_create (parse, NULL));
+      gst_object_unref (parse);
+    } else if (!h264_caps_payloadable (s)) {
+      GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+          ("H.264 needs h264parse (gst-plugins-bad), which is not installed"),
+          ("without it rtcsink takes byte-stream (au or nal) or avc (au) "
+              "H.264 only; got %" GST_PTR_FORMAT, caps));
+      goto out;
+    }
+    ADD (payloader = make_payloader (self, stream, "rtph264pay",
+            VIDEO_PAYLOAD_TYPE));
+    /* SPS and PPS before every IDR: a viewer who joins late starts at the
+     * next IDR without waiting for out-of-band parameter sets. */
+    g_object_set (payloader, "config-interval", -1, NULL);
+    set_if_exists (payloader, "aggregate-mode", "zero-latency");
+  } else if (stream->kind == GST_RTC_MEDIA_KIND_AUDIO
+      && g_str_equal (name, "audio/x-raw")) {
+    GstCaps *stereo = gst_caps_from_string ("audio/x-raw, channels=(int)[1,2]");
+
+    ADD (make_queue (self, FALSE));
+    ADD (make_element (self, "audioconvert", "convert raw audio"));
+    ADD (make_element (self, "audioresample", "resample raw audio"));
+    ADD (make_element (self, "capsfilter", "downmix to stereo"));
+    g_object_set (element, "caps", stereo, NULL);
+    gst_caps_unref (stereo);
+    ADD (encoder = make_element (self, "opusenc", "encode raw audio"));
+    g_object_set (encoder, "bitrate", OPUS_BITRATE, NULL);
+    set_if_exists (encoder, "frame-size", "20");
+    ADD (payloader = make_payloader (self, stream, "rtpopuspay",
+            OPUS_PAYLOAD_TYPE));
+  } else if (stream->kind == GST_RTC_MEDIA_KIND_AUDIO
+      && g_str_equal (name, "audio/x-opus")) {
+    ADD (make_queue (self, FALSE));
+    ADD (payloader = make_payloader (self, stream, "rtpopuspay",
+            OPUS_PAYLOAD_TYPE));
+  } else {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+        ("%s cannot send %s", GST_PAD_NAME (stream->pad), name),
+        ("rtcsink takes raw video, VP8, VP9 or H.264 on video pads and raw "
+            "audio or Opus on audio pads"));
+    goto out;
+  }
+
+  ADD (appsink = make_element (self, "appsink", "hand packets over"));
+  /* Through appsink's signals rather than libgstapp's callbacks: a signal
+   * per frame (a buffer list) costs nothing next to the encoder. */
+  g_object_set (appsink, "sync", FALSE, "async", FALSE, "emit-signals", TRUE,
+      "enable-last-sample", FALSE, "buffer-list", TRUE, "wait-on-eos", FALSE,
+      NULL);
+  g_signal_connect (appsink, "new-sample", G_CALLBACK (on_new_sample),
+      stream);
+  pad = gst_element_get_static_pad (appsink, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      on_payloader_event, stream, NULL);
+  gst_object_unref (pad);
+
+  for (i = 0; i < chain->len; i++) {
+    if (!gst_bin_add (GST_BIN (self), g_ptr_array_index (chain, i))) {
+      g_ptr_array_set_size (chain, i);
+      goto out;
+    }
+  }
+  for (i = 0; i + 1 < chain->len; i++) {
+    if (!gst_element_link (g_ptr_array_index (chain, i),
+            g_ptr_array_index (chain, i + 1))) {
+      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+          ("could not link %s to %s",
+              GST_ELEMENT_NAME (g_ptr_array_index (chain, i)),
+              GST_ELEMENT_NAME (g_ptr_array_index (chain, i + 1))));
+      goto out;
+    }
+  }
+  for (i = chain->len; i > 0; i--)
+    gst_element_sync_state_with_parent (g_ptr_array_index (chain, i - 1));
+
+  target = gst_element_get_static_pad (g_ptr_array_index (chain, 0), "sink");
+  ok = gst_ghost_pad_set_target (GST_GHOST_PAD (stream->pad), target);
+  gst_object_unref (target);
+  if (!ok)
+    goto out;
+
+  g_mutex_lock (&self->lock);
+  stream->input_name = g_strdup (name);
+  stream->elements = g_ptr_array_ref (chain);
+  stream->encoder = encoder ? gst_object_ref (encoder) : NULL;
+  stream->appsink = gst_object_ref (appsink);
+  stream->mark_keyframes = mark_keyframes;
+  g_mutex_unlock (&self->lock);
+  GST_INFO_OBJECT (self, "%s: %s input, %s", GST_PAD_NAME (stream->pad),
+      name, encoder ? "encoding" : "payloading only");
+
+out:
+#undef ADD
+  if (!ok) {
+    /* Elements already in the bin leave it; the others are dropped with
+     * the array. */
+    for (i = 0; i < chain->len; i++) {
+      GstElement *e = g_ptr_array_index (chain, i);
+
+      if (GST_OBJECT_PARENT (e) == GST_OBJECT (self)) {
+        gst_element_set_state (e, GST_STATE_NULL);
+        gst_bin_remove (GST_BIN (self), e);
+      }
+    }
+  }
+  g_ptr_array_unref (chain);
+  return ok;
+}
+
+/* The codec viewers are answered with, from the payloader's caps. */
+static GstRtcCodec *
+codec_from_payloader_caps (SinkStream * stream, GstCaps * caps)
+{
+  GstRtcCodec *from_caps, *codec = NULL;
+  GPtrArray *defaults;
+  GError *error = NULL;
+  guint i;
+
+  from_caps = gst_rtc_codec_new_from_caps (caps, &error);
+  if (from_caps == NULL) {
+    GST_WARNING ("payloader caps %" GST_PTR_FORMAT ": %s", caps,
+        error->message);
+    g_clear_error (&error);
+    return NULL;
+  }
+  /* Our default codec of that name carries the feedback we do; H.264
+   * takes the stream's own profile and level. */
+  defaults = gst_rtc_codecs_default (stream->kind);
+  for (i = 0; i < defaults->len && codec == NULL; i++) {
+    GstRtcCodec *candidate = g_ptr_array_index (defaults, i);
+
+    if (g_ascii_strcasecmp (candidate->encoding_name,
+            from_caps->encoding_name) == 0)
+      codec = gst_rtc_codec_copy (candidate);
+  }
+  g_ptr_array_unref (defaults);
+  if (codec == NULL) {
+    GST_WARNING ("no SDP codec for %s", from_caps->encoding_name);
+  } else if (g_ascii_strcasecmp (codec->encoding_name, "H264") == 0) {
+    gchar *profile = gst_rtc_codec_get_fmtp_value (from_caps,
+        "profile-level-id");
+
+    if (profile == NULL) {
+      /* rtph264pay only puts it in its caps for avc input (with
+       * codec_data): the SPS in the stream will tell. */
+      GST_DEBUG ("H.264 caps without profile-level-id");
+      g_clear_pointer (&codec, gst_rtc_codec_free);
+      g_atomic_int_set (&stream->want_sps, TRUE);
+    } else {
+      g_free (codec->fmtp);
+      codec->fmtp = g_strdup_printf ("level-asymmetry-allowed=1;"
+          "packetization-mode=1;profile-level-id=%s", profile);
+      g_free (profile);
+    }
+  }
+  gst_rtc_codec_free (from_caps);
+  return codec;
+}
+
+/* Takes @codec as what the stream sends, and lets offers that waited for
+ * it go on. */
+static void
+stream_set_codec (SinkStream * stream, GstRtcCodec * codec)
+{
+  GstRtcSink *self = stream->sink;
+  gboolean first, all_ready, any_ready;
+  GMainContext *control = NULL;
+
+  gst_rtc_fanout_set_stream_codec (self->fanout, stream->fanout_stream,
+      codec->encoding_name);
+  g_mutex_lock (&self->lock);
+  first = stream->codec == NULL;
+  g_clear_pointer (&stream->codec, gst_rtc_codec_free);
+  stream->codec = codec;
+  all_ready = streams_ready_locked (self, &any_ready);
+  if (all_ready && self->waiting != NULL && self->control != NULL)
+    control = g_main_context_ref (self->control);
+  g_mutex_unlock (&self->lock);
+
+  if (first)
+    GST_INFO_OBJECT (self, "%s sends %s/%u", GST_PAD_NAME (stream->pad),
+        codec->encoding_name, codec->clock_rate);
+  if (control != NULL) {
+    g_main_context_invoke_full (control, G_PRIORITY_DEFAULT, process_waiting,
+        gst_object_ref (self), gst_object_unref);
+    g_main_context_unref (control);
+  }
+}
+
+static GstPadProbeReturn
+on_payloader_event (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  SinkStream *stream = user_data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  GstRtcCodec *codec;
+  GstCaps *caps;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+  gst_event_parse_caps (event, &caps);
+  codec = codec_from_payloader_caps (stream, caps);
+  if (codec != NULL) {
+    g_atomic_int_set (&stream->want_sps, FALSE);
+    stream_set_codec (stream, codec);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* The RTP payload of @packet, or NULL. */
+static const guint8 *
+rtp_payload (const guint8 * data, gsize size, gsize * payload_size)
+{
+  gsize header;
+
+  if (size < 12 || (data[0] & 0xc0) != 0x80)
+    return NULL;
+  header = 12 + 4 * (data[0] & 0x0f);
+  if ((data[0] & 0x10) && size >= header + 4)
+    header += 4 + 4 * (gsize) GST_READ_UINT16_BE (data + header + 2);
+  if (size <= header)
+    return NULL;
+  *payload_size = size - header;
+  return data + header;
+}
+
+/* profile_idc, the constraint flags and level_idc are the three bytes
+ * after an SPS's NAL header: the profile-level-id of RFC 6184. Looks in
+ * a single NAL unit packet and in STAP-A (what rtph264pay sends SPS in). */
+static gboolean
+find_sps_profile (const guint8 * payload, gsize size, guint8 profile[3])
+{
+  gsize offset;
+
+  if (size < 1)
+    return FALSE;
+  switch (payload[0] & 0x1f) {
+    case 7:
+      if (size < 4)
+        return FALSE;
+      memcpy (profile, payload + 1, 3);
+      return TRUE;
+    case 24:
+      for (offset = 1; offset + 2 < size;) {
+        gsize nal_size = GST_READ_UINT16_BE (payload + offset);
+        const guint8 *nal = payload + offset + 2;
+
+        if (nal_size == 0 || offset + 2 + nal_size > size)
+          return FALSE;
+        if ((nal[0] & 0x1f) == 7 && nal_size >= 4) {
+          memcpy (profile, nal + 1, 3);
+          return TRUE;
+        }
+        offset += 2 + nal_size;
+      }
+      return FALSE;
+    default:
+      return FALSE;
+  }
+}
+
+static void
+learn_h264_profile (SinkStream * stream, GstBuffer * buffer)
+{
+  const guint8 *payload;
+  guint8 profile[3];
+  gsize payload_size;
+  GstMapInfo map;
+  gboolean found = FALSE;
+  GstRtcCodec *codec;
+
+  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return;
+  payload = rtp_payload (map.data, map.size, &payload_size);
+  if (payload != NULL)
+    found = find_sps_profile (payload, payload_size, profile);
+  gst_buffer_unmap (buffer, &map);
+  if (!found || !g_atomic_int_compare_and_exchange (&stream->want_sps, TRUE,
+          FALSE))
+    return;
+
+  codec = gst_rtc_codec_new (VIDEO_PAYLOAD_TYPE, "H264", VIDEO_CLOCK_RATE, 0,
+      NULL);
+  codec->fmtp = g_strdup_printf ("level-asymmetry-allowed=1;"
+      "packetization-mode=1;profile-level-id=%02x%02x%02x", profile[0],
+      profile[1], profile[2]);
+  codec->feedback = GST_RTC_RTCP_FB_NACK | GST_RTC_RTCP_FB_NACK_PLI |
+      GST_RTC_RTCP_FB_CCM_FIR | GST_RTC_RTCP_FB_TRANSPORT_CC |
+      GST_RTC_RTCP_FB_GOOG_REMB;
+  GST_DEBUG ("%s: H.264 profile-level-id %02x%02x%02x from the SPS",
+      GST_PAD_NAME (stream->pad), profile[0], profile[1], profile[2]);
+  stream_set_codec (stream, codec);
+}
+
+/* VP9 payload descriptor (RFC 9628): I P L F B E V Z. A packet that
+ * begins a frame (B) that is not inter-predicted (P clear) begins a key
+ * frame. */
+static GstBuffer *
+mark_vp9_keyframe (GstBuffer * buffer)
+{
+  GstMapInfo map;
+  gboolean keyframe_start = FALSE;
+
+  if (gst_buffer_map (buffer, &map, GST_MAP_READ)) {
+    gsize size;
+    const guint8 *payload = rtp_payload (map.data, map.size, &size);
+
+    keyframe_start = payload != NULL && (payload[0] & 0x08)
+        && !(payload[0] & 0x40);
+    gst_buffer_unmap (buffer, &map);
+  }
+  buffer = gst_buffer_make_writable (buffer);
+  if (keyframe_start)
+    GST_BUFFER_FLAG_UNSET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+  else
+    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+  return buffer;
+}
+
+static void
+push_packet (SinkStream * stream, GstBuffer * buffer)
+{
+  if (G_UNLIKELY (g_atomic_int_get (&stream->want_sps)))
+    learn_h264_profile (stream, buffer);
+  buffer = gst_buffer_ref (buffer);
+  if (stream->mark_keyframes)
+    buffer = mark_vp9_keyframe (buffer);
+  gst_rtc_fanout_push (stream->sink->fanout, stream->fanout_stream, buffer);
+}
+
+/* On the streaming thread: the payloader's packets, once for all
+ * viewers. */
+static GstFlowReturn
+on_new_sample (GstElement * appsink, gpointer user_data)
+{
+  SinkStream *stream = user_data;
+  GstSample *sample = NULL;
+  GstBufferList *list;
+  GstBuffer *buffer;
+  guint i, n;
+
+  g_signal_emit_by_name (appsink, "pull-sample", &sample);
+  if (sample == NULL)
+    return GST_FLOW_FLUSHING;
+  list = gst_sample_get_buffer_list (sample);
+  if (list != NULL) {
+    n = gst_buffer_list_length (list);
+    for (i = 0; i < n; i++)
+      push_packet (stream, gst_buffer_list_get (list, i));
+  } else if ((buffer = gst_sample_get_buffer (sample)) != NULL) {
+    push_packet (stream, buffer);
+  }
+  gst_sample_unref (sample);
+  return GST_FLOW_OK;
+}
+
+/* The fan-out's merged key frame requests become an upstream
+ * force-key-unit event: our encoder makes one; with encoded input, it
+ * travels up through the parser to whoever encodes. */
+static void
+on_request_keyframe (GstRtcFanout * fanout, guint stream_id, GstRtcSink * self)
+{
+  GstElement *appsink = NULL;
+  GstStructure *s;
+  GstPad *pad;
+  guint count = 0, i;
+
+  g_mutex_lock (&self->lock);
+  for (i = 0; i < self->streams->len; i++) {
+    SinkStream *stream = g_ptr_array_index (self->streams, i);
+
+    if (stream->fanout_stream == stream_id && stream->appsink != NULL) {
+      appsink = gst_object_ref (stream->appsink);
+      count = ++stream->keyframe_requests;
+    }
+  }
+  g_mutex_unlock (&self->lock);
+  if (appsink == NULL)
+    return;
+
+  GST_DEBUG_OBJECT (self, "key frame request %u for stream %u", count,
+      stream_id);
+  s = gst_structure_new ("GstForceKeyUnit",
+      "running-time", G_TYPE_UINT64, GST_CLOCK_TIME_NONE,
+      "all-headers", G_TYPE_BOOLEAN, TRUE, "count", G_TYPE_UINT, count, NULL);
+  pad = gst_element_get_static_pad (appsink, "sink");
+  gst_pad_push_event (pad, gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM, s));
+  gst_object_unref (pad);
+  gst_object_unref (appsink);
+}
+
+static gboolean
+sink_pad_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  GstRtcSink *self = GST_RTC_SINK (parent);
+  SinkStream *stream = gst_pad_get_element_private (pad);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+    GstCaps *caps;
+    const gchar *name;
+
+    gst_event_parse_caps (event, &caps);
+    name = gst_structure_get_name (gst_caps_get_structure (caps, 0));
+    if (stream->input_name == NULL) {
+      if (!build_branch (self, stream, caps)) {
+        gst_event_unref (event);
+        return FALSE;
+      }
+    } else if (!g_str_equal (stream->input_name, name)) {
+      GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+          ("%s cannot switch from %s to %s", GST_PAD_NAME (pad),
+              stream->input_name, name), (NULL));
+      gst_event_unref (event);
+      return FALSE;
+    }
+  }
+  return gst_pad_event_default (pad, parent, event);
+}
+
+/* Until the first caps build the branch, the pad has no target: it
+ * answers caps queries from its template, in our order of preference. */
+static gboolean
+sink_pad_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  GstPad *target = gst_ghost_pad_get_target (GST_GHOST_PAD (pad));
+  GstCaps *templ, *filter, *caps, *result;
+
+  if (target != NULL) {
+    gst_object_unref (target);
+    return gst_pad_query_default (pad, parent, query);
+  }
+  switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_CAPS:
+      templ = gst_pad_get_pad_template_caps (pad);
+      gst_query_parse_caps (query, &filter);
+      result = filter ? gst_caps_intersect_full (templ, filter,
+          GST_CAPS_INTERSECT_FIRST) : gst_caps_ref (templ);
+      gst_query_set_caps_result (query, result);
+      gst_caps_unref (result);
+      gst_caps_unref (templ);
+      return TRUE;
+    case GST_QUERY_ACCEPT_CAPS:
+      templ = gst_pad_get_pad_template_caps (pad);
+      gst_query_parse_accept_caps (query, &caps);
+      gst_query_set_accept_caps_result (query,
+          gst_caps_can_intersect (caps, templ));
+      gst_caps_unref (templ);
+      return TRUE;
+    default:
+      return gst_pad_query_default (pad, parent, query);
+  }
+}
+
+static gboolean
+index_in_use_locked (GstRtcSink * self, GstRtcMediaKind kind, guint index)
+{
+  guint i;
+
+  for (i = 0; i < self->streams->len; i++) {
+    SinkStream *stream = g_ptr_array_index (self->streams, i);
+
+    if (stream->kind == kind && stream->index == index)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static GstPad *
+gst_rtc_sink_request_new_pad (GstElement * element, GstPadTemplate * templ,
+    const gchar * name, const GstCaps * caps)
+{
+  GstRtcSink *self = GST_RTC_SINK (element);
+  GstRtcMediaKind kind;
+  const gchar *prefix;
+  SinkStream *stream;
+  gchar *pad_name;
+  guint index;
+
+  if (g_str_equal (GST_PAD_TEMPLATE_NAME_TEMPLATE (templ), "video_%u")) {
+    kind = GST_RTC_MEDIA_KIND_VIDEO;
+    prefix = "video_";
+  } else if (g_str_equal (GST_PAD_TEMPLATE_NAME_TEMPLATE (templ),
+          "audio_%u")) {
+    kind = GST_RTC_MEDIA_KIND_AUDIO;
+    prefix = "audio_";
+  } else {
+    return NULL;
+  }
+
+  g_mutex_lock (&self->lock);
+  if (name != NULL) {
+    const gchar *digits = name + strlen (prefix);
+    gchar *end = NULL;
+    guint64 value;
+
+    if (!g_str_has_prefix (name, prefix) || *digits == '\0'
+        || !g_ascii_isdigit (*digits)) {
+      g_mutex_unlock (&self->lock);
+      GST_WARNING_OBJECT (self, "pad name %s does not fit %s%%u", name,
+          prefix);
+      return NULL;
+    }
+    value = g_ascii_strtoull (digits, &end, 10);
+    if (*end != '\0' || value > G_MAXUINT16
+        || index_in_use_locked (self, kind, value)) {
+      g_mutex_unlock (&self->lock);
+      GST_WARNING_OBJECT (self, "pad name %s is invalid or in use", name);
+      return NULL;
+    }
+    index = value;
+  } else {
+    while (index_in_use_locked (self, kind, self->next_index[kind]))
+      self->next_index[kind]++;
+    index = self->next_index[kind]++;
+  }
+  if (self->streams->len >= GST_RTC_FANOUT_MAX_STREAMS) {
+    g_mutex_unlock (&self->lock);
+    GST_WARNING_OBJECT (self, "no room for another stream");
+    return NULL;
+  }
+
+  stream = g_new0 (SinkStream, 1);
+  stream->sink = self;
+  stream->kind = kind;
+  stream->index = index;
+  stream->ssrc = g_random_int ();
+  stream->track_id = g_strdup_printf ("%s%u", kind_name (kind), index);
+  stream->fanout_stream = gst_rtc_fanout_add_stream (self->fanout, kind,
+      stream->ssrc, kind == GST_RTC_MEDIA_KIND_VIDEO ? VIDEO_CLOCK_RATE :
+      OPUS_CLOCK_RATE);
+  if (stream->fanout_stream == 0) {
+    /* The fan-out never forgets a stream: released pads count too. */
+    g_mutex_unlock (&self->lock);
+    GST_WARNING_OBJECT (self, "the fan-out has no room for another stream");
+    stream_free (stream);
+    return NULL;
+  }
+  g_ptr_array_add (self->streams, stream);
+  g_mutex_unlock (&self->lock);
+
+  pad_name = g_strdup_printf ("%s%u", prefix, index);
+  stream->pad = gst_ghost_pad_new_no_target_from_template (pad_name, templ);
+  g_free (pad_name);
+  gst_pad_set_element_private (stream->pad, stream);
+  gst_pad_set_event_function (stream->pad, sink_pad_event);
+  gst_pad_set_query_function (stream->pad, sink_pad_query);
+  gst_pad_set_active (stream->pad, TRUE);
+  gst_element_add_pad (element, stream->pad);
+  GST_DEBUG_OBJECT (self, "new pad %s, fan-out stream %u",
+      GST_PAD_NAME (stream->pad), stream->fanout_stream);
+  return stream->pad;
+}
+
+static void
+gst_rtc_sink_release_pad (GstElement * element, GstPad * pad)
+{
+  GstRtcSink *self = GST_RTC_SINK (element);
+  SinkStream *stream = gst_pad_get_element_private (pad);
+  GPtrArray *elements;
+  guint i;
+
+  g_mutex_lock (&self->lock);
+  /* Out of the array without its free function: it is freed below. */
+  for (i = 0; i < self->streams->len; i++) {
+    if (g_ptr_array_index (self->streams, i) == stream) {
+      g_ptr_array_steal_index (self->streams, i);
+      break;
+    }
+  }
+  elements = g_steal_pointer (&stream->elements);
+  gst_clear_object (&stream->encoder);
+  gst_clear_object (&stream->appsink);
+  g_mutex_unlock (&self->lock);
+
+  gst_ghost_pad_set_target (GST_GHOST_PAD (pad), NULL);
+  for (i = 0; elements != NULL && i < elements->len; i++) {
+    GstElement *e = g_ptr_array_index (elements, i);
+
+    gst_element_set_locked_state (e, TRUE);
+    gst_element_set_state (e, GST_STATE_NULL);
+    gst_bin_remove (GST_BIN (self), e);
+  }
+  if (elements != NULL)
+    g_ptr_array_unref (elements);
+  gst_pad_set_active (pad, FALSE);
+  gst_element_remove_pad (element, pad);
+  stream_free (stream);
+}
+
+/* ---- start and stop ---- */
+
+static gboolean
+gst_rtc_sink_start (GstRtcSink * self)
+{
+  static const gchar *whep_methods[] = { "POST", "PATCH", "DELETE", NULL };
+  static const gchar *page_methods[] = { "GET", "HEAD", NULL };
+  GstRtcHttpServer *server;
+  GstRtcCertificate *certificate;
+  GstRtcIceAgent *agent;
+  GstRtcIceTransportPolicy policy;
+  gchar *address, *stun, *turn, *token, *url;
+  guint port;
+  gboolean page_mounted;
+  GError *error = NULL;
+
+  GST_OBJECT_LOCK (self);
+  address = g_strdup (self->address);
+  port = self->port;
+  stun = g_strdup (self->stun_server);
+  turn = g_strdup (self->turn_server);
+  token = g_strdup (self->bearer_token);
+  policy = self->ice_transport_policy;
+  GST_OBJECT_UNLOCK (self);
+
+  server = gst_rtc_http_server_acquire (address, port, NULL, &error);
+  if (server == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
+        ("Could not listen for HTTP on %s:%u", address, port),
+        ("%s", error->message));
+    goto fail;
+  }
+  if (!gst_rtc_http_server_add_mount (server, WHEP_PATH, on_whep_request,
+          self, NULL)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, BUSY,
+        ("%s:%u already serves %s (another rtcsink?)", address, port,
+            WHEP_PATH), (NULL));
+    gst_rtc_http_server_release (server);
+    goto fail;
+  }
+  gst_rtc_http_server_set_mount_methods (server, WHEP_PATH, whep_methods);
+  gst_rtc_http_server_set_mount_bearer_token (server, WHEP_PATH, token);
+  page_mounted = gst_rtc_http_server_add_mount (server, PAGE_PATH,
+      on_page_request, self, NULL);
+  if (page_mounted)
+    gst_rtc_http_server_set_mount_methods (server, PAGE_PATH, page_methods);
+  else
+    GST_WARNING_OBJECT (self, "another element serves %s on %s:%u",
+        PAGE_PATH, address, port);
+
+  certificate = gst_rtc_certificate_generate (&error);
+  if (certificate == NULL) {
+    GST_ELEMENT_ERROR (self, LIBRARY, INIT,
+        ("Could not make a DTLS certificate"), ("%s", error->message));
+    goto fail_mounted;
+  }
+  /* We answer: the offering browser is the controlling agent. */
+  agent = g_object_new (GST_RTC_TYPE_ICE_AGENT, "controlling", FALSE,
+      "ice-transport-policy", policy, NULL);
+  gst_object_ref_sink (agent);
+  if ((stun != NULL && !gst_rtc_ice_agent_set_stun_server (agent, stun,
+              &error))
+      || (turn != NULL && !gst_rtc_ice_agent_add_turn_server (agent, turn,
+              &error))) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Invalid %s", stun != NULL && error != NULL && turn == NULL ?
+            "stun-server" : "stun-server or turn-server"),
+        ("%s", error->message));
+    gst_object_unref (agent);
+    g_object_unref (certificate);
+    goto fail_mounted;
+  }
+
+  g_mutex_lock (&self->lock);
+  self->server = server;
+  self->control = g_main_context_ref (gst_rtc_http_server_get_context
+      (server));
+  self->agent = agent;
+  self->certificate = certificate;
+  self->page_mounted = page_mounted;
+  self->running = TRUE;
+  g_mutex_unlock (&self->lock);
+
+  url = gst_rtc_http_server_get_url (server, page_mounted ? PAGE_PATH :
+      WHEP_PATH, FALSE);
+  GST_INFO_OBJECT (self, "serving viewers at %s", url);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self),
+          gst_structure_new ("rtcsink-listening", "url", G_TYPE_STRING, url,
+              "port", G_TYPE_UINT, gst_rtc_http_server_get_port (server),
+              NULL)));
+  g_free (url);
+  g_free (address);
+  g_free (stun);
+  g_free (turn);
+  g_free (token);
+  return TRUE;
+
+fail_mounted:
+  gst_rtc_http_server_remove_mount (server, WHEP_PATH);
+  if (page_mounted)
+    gst_rtc_http_server_remove_mount (server, PAGE_PATH);
+  gst_rtc_http_server_release (server);
+fail:
+  g_clear_error (&error);
+  g_free (address);
+  g_free (stun);
+  g_free (turn);
+  g_free (token);
+  return FALSE;
+}
+
+/* On the control thread: every viewer and waiting offer goes. */
+static gboolean
+stop_sessions (gpointer user_data)
+{
+  GstRtcSink *self = user_data;
+  GList *viewers, *waiting, *l;
+
+  g_mutex_lock (&self->lock);
+  viewers = g_hash_table_get_values (self->viewers);
+  for (l = viewers; l != NULL; l = l->next)
+    viewer_ref (l->data);
+  waiting = g_steal_pointer (&self->waiting);
+  g_mutex_unlock (&self->lock);
+
+  for (l = viewers; l != NULL; l = l->next) {
+    remove_viewer (l->data, 503, "the sink stopped");
+    viewer_unref (l->data);
+  }
+  g_list_free (viewers);
+  for (l = waiting; l != NULL; l = l->next) {
+    WaitingOffer *offer = l->data;
+
+    gst_rtc_http_request_add_response_header (offer->request, "Retry-After",
+        RETRY_AFTER_SECONDS);
+    gst_rtc_http_request_respond_text (offer->request, 503,
+        "the sink stopped");
+    waiting_offer_free (offer);
+  }
+  g_list_free (waiting);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+gst_rtc_sink_stop (GstRtcSink * self)
+{
+  GstRtcHttpServer *server;
+  GstRtcIceAgent *agent;
+  GstRtcCertificate *certificate;
+  GMainContext *control;
+  gboolean page_mounted;
+
+  g_mutex_lock (&self->lock);
+  self->running = FALSE;
+  server = self->server;
+  control = self->control;
+  page_mounted = self->page_mounted;
+  g_mutex_unlock (&self->lock);
+  if (server == NULL)
+    return;
+
+  /* No handler runs once the mounts are gone. */
+  gst_rtc_http_server_remove_mount (server, WHEP_PATH);
+  if (page_mounted)
+    gst_rtc_http_server_remove_mount (server, PAGE_PATH);
+  control_invoke_sync (control, stop_sessions, self);
+
+  g_mutex_lock (&self->lock);
+  server = g_steal_pointer (&self->server);
+  control = g_steal_pointer (&self->control);
+  agent = g_steal_pointer (&self->agent);
+  certificate = g_steal_pointer (&self->certificate);
+  self->page_mounted = FALSE;
+  g_mutex_unlock (&self->lock);
+
+  gst_rtc_http_server_release (server);
+  g_main_context_unref (control);
+  gst_object_unref (agent);
+  g_object_unref (certificate);
+  GST_DEBUG_OBJECT (self, "stopped");
+}
+
+static GstStateChangeReturn
+gst_rtc_sink_change_state (GstElement * element, GstStateChange transition)
+{
+  GstRtcSink *self = GST_RTC_SINK (element);
+  GstStateChangeReturn ret;
+
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY
+      && !gst_rtc_sink_start (self))
+    return GST_STATE_CHANGE_FAILURE;
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE) {
+    if (transition == GST_STATE_CHANGE_NULL_TO_READY)
+      gst_rtc_sink_stop (self);
+    return ret;
+  }
+  if (transition == GST_STATE_CHANGE_READY_TO_NULL)
+    gst_rtc_sink_stop (self);
+  return ret;
+}
+
+/* ---- stats ---- */
+
+static GstStructure *
+gst_rtc_sink_get_viewer_stats (GstRtcSink * self, const gchar * id)
+{
+  GstRtcTransport *transport = NULL;
+  GstStructure *stats = NULL, *transport_stats;
+  Viewer *viewer;
+  guint fanout_id;
+
+  if (id == NULL)
+    return NULL;
+  viewer = lookup_viewer (self, id);
+  if (viewer == NULL)
+    return NULL;
+
+  fanout_id = g_atomic_int_get (&viewer->fanout_id);
+  if (fanout_id != 0)
+    stats = gst_rtc_fanout_get_viewer_stats (self->fanout, fanout_id);
+  if (stats == NULL)
+    stats = gst_structure_new_empty ("application/x-rtc-fanout-viewer-stats");
+  g_mutex_lock (&self->lock);
+  if (viewer->transport != NULL)
+    transport = gst_object_ref (viewer->transport);
+  g_mutex_unlock (&self->lock);
+
+  gst_structure_set (stats, "id", G_TYPE_STRING, viewer->id,
+      "remote-address", G_TYPE_STRING, viewer->remote_address, NULL);
+  if (transport != NULL) {
+    gst_structure_set (stats, "transport-state", G_TYPE_STRING,
+        transport_state_name (gst_rtc_transport_get_state (transport)), NULL);
+    transport_stats = gst_rtc_transport_get_stats (transport);
+    if (transport_stats != NULL) {
+      gst_structure_set (stats, "transport", GST_TYPE_STRUCTURE,
+          transport_stats, NULL);
+      gst_structure_free (transport_stats);
+    }
+    gst_object_unref (transport);
+  }
+  viewer_unref (viewer);
+  return stats;
+}
+
+/* ---- GObject ---- */
+
+static void
+gst_rtc_sink_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstRtcSink *self = GST_RTC_SINK (object);
+
+  switch (prop_id) {
+    case PROP_PORT:
+      GST_OBJECT_LOCK (self);
+      self->port = g_value_get_uint (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_ADDRESS:
+      GST_OBJECT_LOCK (self);
+      g_free (self->address);
+      self->address = g_value_dup_string (value);
+      if (self->address == NULL)
+        self->address = g_strdup (DEFAULT_ADDRESS);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_STUN_SERVER:
+      GST_OBJECT_LOCK (self);
+      g_free (self->stun_server);
+      self->stun_server = g_value_dup_string (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_TURN_SERVER:
+      GST_OBJECT_LOCK (self);
+      g_free (self->turn_server);
+      self->turn_server = g_value_dup_string (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_ICE_TRANSPORT_POLICY:
+      GST_OBJECT_LOCK (self);
+      self->ice_transport_policy = g_value_get_enum (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_MAX_VIEWERS:
+      GST_OBJECT_LOCK (self);
+      self->max_viewers = g_value_get_uint (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_VIDEO_BITRATE:{
+      GPtrArray *encoders = g_ptr_array_new_with_free_func (gst_object_unref);
+      guint bitrate = g_value_get_uint (value), i;
+
+      GST_OBJECT_LOCK (self);
+      self->video_bitrate = bitrate;
+      GST_OBJECT_UNLOCK (self);
+      g_mutex_lock (&self->lock);
+      for (i = 0; i < self->streams->len; i++) {
+        SinkStream *stream = g_ptr_array_index (self->streams, i);
+
+        if (stream->kind == GST_RTC_MEDIA_KIND_VIDEO && stream->encoder)
+          g_ptr_array_add (encoders, gst_object_ref (stream->encoder));
+      }
+      g_mutex_unlock (&self->lock);
+      for (i = 0; i < encoders->len; i++)
+        g_object_set (g_ptr_array_index (encoders, i), "target-bitrate",
+            (gint) bitrate, NULL);
+      g_ptr_array_unref (encoders);
+      break;
+    }
+    case PROP_BEARER_TOKEN:{
+      GstRtcHttpServer *server = NULL;
+      gchar *token = g_value_dup_string (value);
+
+      GST_OBJECT_LOCK (self);
+      g_free (self->bearer_token);
+      self->bearer_token = g_strdup (token);
+      GST_OBJECT_UNLOCK (self);
+      g_mutex_lock (&self->lock);
+      if (self->server != NULL)
+        server = gst_object_ref (self->server);
+      g_mutex_unlock (&self->lock);
+      if (server != NULL) {
+        gst_rtc_http_server_set_mount_bearer_token (server, WHEP_PATH, token);
+        gst_object_unref (server);
+      }
+      g_free (token);
+      break;
+    }
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_rtc_sink_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstRtcSink *self = GST_RTC_SINK (object);
+
+  switch (prop_id) {
+    case PROP_PORT:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint (value, self->port);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_ADDRESS:
+      GST_OBJECT_LOCK (self);
+      g_value_set_string (value, self->address);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_STUN_SERVER:
+      GST_OBJECT_LOCK (self);
+      g_value_set_string (value, self->stun_server);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_TURN_SERVER:
+      GST_OBJECT_LOCK (self);
+      g_value_set_string (value, self->turn_server);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_ICE_TRANSPORT_POLICY:
+      GST_OBJECT_LOCK (self);
+      g_value_set_enum (value, self->ice_transport_policy);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_MAX_VIEWERS:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint (value, self->max_viewers);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_VIDEO_BITRATE:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint (value, self->video_bitrate);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_BEARER_TOKEN:
+      GST_OBJECT_LOCK (self);
+      g_value_set_string (value, self->bearer_token);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_N_VIEWERS:
+      g_mutex_lock (&self->lock);
+      g_value_set_uint (value, self->n_added);
+      g_mutex_unlock (&self->lock);
+      break;
+    case PROP_STATS:
+      g_value_take_boxed (value, gst_rtc_fanout_get_stats (self->fanout));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_rtc_sink_finalize (GObject * object)
+{
+  GstRtcSink *self = GST_RTC_SINK (object);
+
+  g_signal_handlers_disconnect_by_data (self->fanout, self);
+  gst_object_unref (self->fanout);
+  g_ptr_array_unref (self->streams);
+  g_hash_table_unref (self->viewers);
+  g_mutex_clear (&self->lock);
+  g_free (self->address);
+  g_free (self->stun_server);
+  g_free (self->turn_server);
+  g_free (self->bearer_token);
+  g_free (self->cname);
+  g_free (self->stream_id);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_rtc_sink_init (GstRtcSink * self)
+{
+  gchar *token;
+
+  self->port = DEFAULT_PORT;
+  self->address = g_strdup (DEFAULT_ADDRESS);
+  self->stun_server = g_strdup (DEFAULT_STUN_SERVER);
+  self->turn_server = g_strdup (DEFAULT_TURN_SERVER);
+  self->ice_transport_policy = DEFAULT_ICE_TRANSPORT_POLICY;
+  self->max_viewers = DEFAULT_MAX_VIEWERS;
+  self->video_bitrate = DEFAULT_VIDEO_BITRATE;
+  self->bearer_token = g_strdup (DEFAULT_BEARER_TOKEN);
+
+  g_mutex_init (&self->lock);
+  self->streams = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      stream_free);
+  self->viewers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+      viewer_unref);
+
+  self->fanout = gst_rtc_fanout_new ();
+  g_object_get (self->fanout, "cname", &self->cname, NULL);
+  token = random_token (4);
+  self->stream_id = g_strdup_printf ("rtcsink-%s", token);
+  g_free (token);
+  g_signal_connect (self->fanout, "request-keyframe",
+      G_CALLBACK (on_request_keyframe), self);
+}
+
+static void
+gst_rtc_sink_class_init (GstRtcSinkClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->set_property = gst_rtc_sink_set_property;
+  gobject_class->get_property = gst_rtc_sink_get_property;
+  gobject_class->finalize = gst_rtc_sink_finalize;
+
+  element_class->request_new_pad = gst_rtc_sink_request_new_pad;
+  element_class->release_pad = gst_rtc_sink_release_pad;
+  element_class->change_state = gst_rtc_sink_change_state;
+
+  /**
+   * GstRtcSink:port:
+   *
+   * The TCP port of the HTTP server (viewer page and WHEP). Elements with
+   * the same #GstRtcSink:address and port share one server. 0 picks a
+   * free port (see the `rtcsink-listening` element message).
+   */
+  properties[PROP_PORT] = g_param_spec_uint ("port", "Port",
+      "TCP port of the HTTP server (viewer page and WHEP; 0 = any free one)",
+      0, G_MAXUINT16, DEFAULT_PORT,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+
+  /**
+   * GstRtcSink:address:
+   *
+   * The address the HTTP server listens on: `0.0.0.0` (every IPv4
+   * interface) by default, like other servers; `127.0.0.1` keeps it to
+   * this machine. The ICE candidates offered to viewers are those of all
+   * interfaces regardless.
+   */
+  properties[PROP_ADDRESS] = g_param_spec_string ("address", "Address",
+      "Address the HTTP server listens on", DEFAULT_ADDRESS,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+
+  /**
+   * GstRtcSink:stun-server:
+   *
+   * A STUN server (`stun://host:port`) to learn our public address from,
+   * for viewers behind another NAT. None by default. Also announced to
+   * WHEP clients in a `Link: rel="ice-server"` header.
+   */
+  properties[PROP_STUN_SERVER] = g_param_spec_string ("stun-server",
+      "STUN server", "STUN server URI (stun://host:port)", DEFAULT_STUN_SERVER,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+
+  /**
+   * GstRtcSink:turn-server:
+   *
+   * A TURN server (`turn(s)://user:password@host:port`) to relay through
+   * when no direct path works. None by default. Announced to WHEP clients
+   * in a `Link` header, credentials included.
+   */
+  properties[PROP_TURN_SERVER] = g_param_spec_string ("turn-server",
+      "TURN server", "TURN server URI (turn(s)://user:password@host:port)",
+      DEFAULT_TURN_SERVER,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+
+  /**
+   * GstRtcSink:ice-transport-policy:
+   *
+   * `relay` uses TURN-relayed candidates only (needs
+   * #GstRtcSink:turn-server).
+   */
+  properties[PROP_ICE_TRANSPORT_POLICY] =
+      g_param_spec_enum ("ice-transport-policy", "ICE transport policy",
+      "Which local candidates may be used", GST_RTC_TYPE_ICE_TRANSPORT_POLICY,
+      DEFAULT_ICE_TRANSPORT_POLICY,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+
+  /**
+   * GstRtcSink:max-viewers:
+   *
+   * The most viewers served at once, negotiating ones included; further
+   * WHEP offers get 503.
+   */
+  properties[PROP_MAX_VIEWERS] = g_param_spec_uint ("max-viewers",
+      "Maximum viewers", "Most viewers served at once (others get 503)", 1,
+      G_MAXUINT16, DEFAULT_MAX_VIEWERS,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_PLAYING);
+
+  /**
+   * GstRtcSink:video-bitrate:
+   *
+   * The target bitrate of the VP8 encoder used for raw video input, in
+   * bit/s (constant bitrate). Changes apply at once.
+   */
+  properties[PROP_VIDEO_BITRATE] = g_param_spec_uint ("video-bitrate",
+      "Video bitrate", "Target bitrate of the VP8 encoder (bit/s)", 10000,
+      G_MAXINT, DEFAULT_VIDEO_BITRATE,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_PLAYING);
+
+  /**
+   * GstRtcSink:bearer-token:
+   *
+   * When set, WHEP requests must carry `Authorization: Bearer <token>`
+   * (else 401). The viewer page itself is not protected; it sends the
+   * token given as `?token=` in its URL. Never logged.
+   */
+  properties[PROP_BEARER_TOKEN] = g_param_spec_string ("bearer-token",
+      "Bearer token", "Token WHEP requests must bear (none: open)",
+      DEFAULT_BEARER_TOKEN,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_PLAYING);
+
+  /**
+   * GstRtcSink:n-viewers:
+   *
+   * How many viewers were answered and not removed since.
+   */
+  properties[PROP_N_VIEWERS] = g_param_spec_uint ("n-viewers", "Viewers",
+      "Viewers served now", 0, G_MAXUINT, 0,
+      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstRtcSink:stats:
+   *
+   * Counters of the fan-out (see gst_rtc_fanout_get_stats()): packets
+   * in and out, retransmissions, key frame requests, RTCP. Per-viewer
+   * counters come from #GstRtcSink::get-viewer-stats.
+   */
+  properties[PROP_STATS] = g_param_spec_boxed ("stats", "Statistics",
+      "Counters of the fan-out", GST_TYPE_STRUCTURE,
+      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (gobject_class, PROP_LAST, properties);
+
+  /**
+   * GstRtcSink::viewer-added:
+   * @sink: the sink
+   * @id: the viewer's id (the last part of its WHEP resource URL)
+   *
+   * A viewer was answered and joined the fan-out. Emitted on the HTTP
+   * server's thread. An element message `rtcsink-viewer-added` follows.
+   */
+  signals[SIGNAL_VIEWER_ADDED] = g_signal_new ("viewer-added",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * GstRtcSink::viewer-removed:
+   * @sink: the sink
+   * @id: the viewer's id
+   *
+   * A viewer left: it sent DELETE or RTCP BYE, its transport failed or
+   * closed, or the sink stopped. Its transport is closed and its
+   * resources are freed. Emitted on the HTTP server's thread. An element
+   * message `rtcsink-viewer-removed` (with a `reason`) follows.
+   */
+  signals[SIGNAL_VIEWER_REMOVED] = g_signal_new ("viewer-removed",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * GstRtcSink::get-viewer-stats:
+   * @sink: the sink
+   * @id: a viewer's id
+   *
+   * Counters of one viewer: what the fan-out sent it and read from its
+   * RTCP (see gst_rtc_fanout_get_viewer_stats()), its `remote-address`,
+   * `transport-state` and the `transport` counters.
+   *
+   * Returns: (transfer full) (nullable): the counters, or %NULL for an
+   *   unknown viewer
+   */
+  signals[SIGNAL_GET_VIEWER_STATS] =
+      g_signal_new_class_handler ("get-viewer-stats",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_rtc_sink_get_viewer_stats), NULL, NULL, NULL,
+      GST_TYPE_STRUCTURE, 1, G_TYPE_STRING);
+
+  gst_element_class_add_static_pad_template (element_class, &video_template);
+  gst_element_class_add_static_pad_template (element_class, &audio_template);
+  gst_element_class_set_static_metadata (element_class,
+      "WebRTC sink (WHEP server)", "Sink/Network/WebRTC",
+      "Serves its input to browsers over WebRTC: encodes once, fans out to "
+      "every viewer, with a built-in WHEP endpoint and viewer page",
+      "gst-rtc developers");
+}

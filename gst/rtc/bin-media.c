@@ -1084,14 +1084,17 @@ push_sticky_events (GstRtcBin * bin, GstPad * pad, gboolean rtcp,
     guint session)
 {
   GstSegment segment;
+  GstCaps *caps;
   gchar *stream_id;
 
   stream_id = g_strdup_printf ("%s/%s/%u", GST_OBJECT_NAME (bin),
       rtcp ? "rtcp" : "rtp", session);
   gst_pad_push_event (pad, gst_event_new_stream_start (stream_id));
   g_free (stream_id);
-  gst_pad_push_event (pad, gst_event_new_caps (gst_caps_new_empty_simple
-          (rtcp ? "application/x-rtcp" : "application/x-rtp")));
+  caps = gst_caps_new_empty_simple (rtcp ? "application/x-rtcp" :
+      "application/x-rtp");
+  gst_pad_push_event (pad, gst_event_new_caps (caps));
+  gst_caps_unref (caps);
   gst_segment_init (&segment, GST_FORMAT_TIME);
   gst_pad_push_event (pad, gst_event_new_segment (&segment));
 }

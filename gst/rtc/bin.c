@@ -601,6 +601,7 @@ enum
   SIGNAL_ADD_TURN_SERVER,
   SIGNAL_ADD_TRANSCEIVER,
   SIGNAL_GET_TRANSCEIVERS,
+  SIGNAL_GET_TRANSCEIVER,
   SIGNAL_GET_STATS,
   SIGNAL_ON_NEGOTIATION_NEEDED,
   SIGNAL_ON_ICE_CANDIDATE,
@@ -4259,6 +4260,19 @@ action_get_transceivers (GstRtcBin * bin)
   return array;
 }
 
+static GstRtcTransceiver *
+action_get_transceiver (GstRtcBin * bin, gint index)
+{
+  GstRtcTransceiver *transceiver = NULL;
+
+  RTC_BIN_LOCK (bin);
+  if (index >= 0 && (guint) index < bin->transceivers->len)
+    transceiver = gst_object_ref (g_ptr_array_index (bin->transceivers,
+            index));
+  RTC_BIN_UNLOCK (bin);
+  return transceiver;
+}
+
 static void
 action_get_stats (GstRtcBin * bin, GstPromise * promise)
 {
@@ -4635,6 +4649,22 @@ gst_rtc_bin_class_init (GstRtcBinClass * klass)
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
       G_CALLBACK (action_get_transceivers), NULL, NULL, NULL,
       G_TYPE_ARRAY, 0);
+
+  /**
+   * GstRtcBin::get-transceiver:
+   * @bin: the rtcbin
+   * @index: the index in creation order
+   *
+   * The transceiver of that index, as webrtcbin's action (handier than
+   * #GstRtcBin::get-transceivers from Python).
+   *
+   * Returns: (transfer full) (nullable): the transceiver
+   */
+  signals[SIGNAL_GET_TRANSCEIVER] =
+      g_signal_new_class_handler ("get-transceiver",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (action_get_transceiver), NULL, NULL, NULL,
+      GST_RTC_TYPE_TRANSCEIVER, 1, G_TYPE_INT);
 
   /**
    * GstRtcBin::get-stats:

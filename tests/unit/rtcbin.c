@@ -507,7 +507,7 @@ signaling_state (Peer * peer)
   "video/x-raw,width=160,height=120,framerate=30/1 ! " \
   "vp8enc deadline=1 keyframe-max-dist=2000 ! rtpvp8pay pt=" #pt
 #define AUDIO_SOURCE \
-  "audiotestsrc is-live=true wave=ticks ! opusenc ! rtpopuspay pt=111"
+  "audiotestsrc is-live=true wave=sine ! opusenc ! rtpopuspay pt=111"
 #define VIDEO_AUDIO_PEER \
   "rtcbin name=rtc " VIDEO_SOURCE (96) " ! rtc.sink_0 " \
   AUDIO_SOURCE " ! rtc.sink_1"

@@ -2540,15 +2540,23 @@ h264_match (const GstRtcCodec * offered, const GstRtcCodec * local,
   guint level_rank;
   gchar *plid;
 
+  /* Our own format comes from caps. Without packetization-mode they are
+   * those of a payloader that has not seen its input yet, and rtph264pay
+   * sends mode 1 (FU-A). Without profile-level-id, the encoder has not
+   * chosen yet: it can make what the offer asks for, which the answer
+   * then names (the RFC 6184 default of Baseline 1.0 is for SDP, where an
+   * absent parameter is a statement). */
   packetization_mode = fmtp_lookup_uint (offered->fmtp, "packetization-mode",
       0);
   if (packetization_mode != fmtp_lookup_uint (local->fmtp,
-          "packetization-mode", 0))
+          "packetization-mode", 1))
     goto done;
   if (!h264_parse_profile_level_id (offered_plid != NULL ? offered_plid :
-          H264_DEFAULT_PROFILE_LEVEL_ID, &offer_pl)
-      || !h264_parse_profile_level_id (local_plid != NULL ? local_plid :
-          H264_DEFAULT_PROFILE_LEVEL_ID, &local_pl))
+          H264_DEFAULT_PROFILE_LEVEL_ID, &offer_pl))
+    goto done;
+  if (local_plid == NULL)
+    local_pl = offer_pl;
+  else if (!h264_parse_profile_level_id (local_plid, &local_pl))
     goto done;
 
   if (offer_pl.profile == H264_PROFILE_OTHER

@@ -136,8 +136,6 @@ def test_h264_ours_to_webrtcbin(peers, offerer):
     assert media[0][1] == expected, media
 
 
-@pytest.mark.xfail(strict=True, reason="known rtcbin bug: an answer made before the "
-                   "H.264 encoder's first caps (no profile-level-id yet) rejects the m-line")
 def test_h264_answer_before_encoder_caps(peers):
     """webrtcbin offers to receive H.264 before our encoder has put out
     anything, so our H.264 sink pad holds only the caps of the capsfilter

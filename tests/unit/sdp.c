@@ -910,6 +910,15 @@ GST_START_TEST (test_h264_profiles)
         NULL},
     {PM1 "profile-level-id=zzzzzz", NULL, NULL},
     {PM1 "profile-level-id=42e0", NULL, NULL},
+    /* "": caps without fmtp, those of a payloader before its encoder
+     * has chosen a profile. We take the offered profile and level and
+     * send packetization mode 1, as rtph264pay does. */
+    {LAA PM1 "profile-level-id=42e01f", "", LAA PM1 "profile-level-id=42e01f"},
+    {PM1 "profile-level-id=640c33", "", PM1 "profile-level-id=640c33"},
+    {"packetization-mode=0;profile-level-id=42e01f", "", NULL},
+    /* Only the mode known: any profile offered. */
+    {PM1 "profile-level-id=4d001f", "packetization-mode=1",
+        PM1 "profile-level-id=4d001f"},
   };
 #undef LAA
 #undef PM1
@@ -924,7 +933,7 @@ GST_START_TEST (test_h264_profiles)
       local = g_ptr_array_new_with_free_func ((GDestroyNotify)
           gst_rtc_codec_free);
       g_ptr_array_add (local, gst_rtc_codec_new (100, "H264", 90000, 0,
-              table[i].local_fmtp));
+              table[i].local_fmtp[0] != '\0' ? table[i].local_fmtp : NULL));
     } else {
       local = gst_rtc_codecs_default (GST_RTC_MEDIA_KIND_VIDEO);
     }

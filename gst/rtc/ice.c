@@ -1004,6 +1004,7 @@ is_valid_credential (const gchar * value, gsize min_len)
 #define DEFAULT_ICE_UDP TRUE
 #define DEFAULT_PORT_MIN 0
 #define DEFAULT_PORT_MAX 0
+#define DEFAULT_ANNOUNCED_ADDRESS NULL
 #define DEFAULT_CONSENT_FRESHNESS FALSE
 #define DEFAULT_ICE_TIMEOUT 20
 #define DEFAULT_LIVENESS_TIMEOUT 30
@@ -1019,6 +1020,7 @@ enum
   AGENT_PROP_ICE_UDP,
   AGENT_PROP_PORT_MIN,
   AGENT_PROP_PORT_MAX,
+  AGENT_PROP_ANNOUNCED_ADDRESS,
   AGENT_PROP_CONSENT_FRESHNESS,
   AGENT_PROP_ICE_TIMEOUT,
   AGENT_PROP_LIVENESS_TIMEOUT,
@@ -1057,6 +1059,7 @@ struct _GstRtcIceAgent
   gboolean ice_udp;
   guint port_min;
   guint port_max;
+  gchar *announced_address;
   guint ice_timeout;
   guint liveness_timeout;
   GPtrArray *turn_servers;
@@ -1269,6 +1272,7 @@ gst_rtc_ice_agent_finalize (GObject * object)
   g_ptr_array_unref (agent->turn_servers);
   g_hash_table_unref (agent->streams);
   g_free (agent->stun_server);
+  g_free (agent->announced_address);
   if (agent->context != NULL) {
     if (agent->context_from_pool)
       gst_rtc_worker_pool_release_context (agent->context);
@@ -1344,6 +1348,23 @@ gst_rtc_ice_agent_set_property (GObject * object, guint prop_id,
       agent->port_max = g_value_get_uint (value);
       GST_OBJECT_UNLOCK (agent);
       break;
+    case AGENT_PROP_ANNOUNCED_ADDRESS:{
+      const gchar *address = g_value_get_string (value);
+      gchar *copy = NULL;
+
+      if (address != NULL && *address != '\0') {
+        if (g_hostname_is_ip_address (address))
+          copy = g_strdup (address);
+        else
+          GST_WARNING_OBJECT (agent, "announced address '%s' is not an IP "
+              "address: ignored", address);
+      }
+      GST_OBJECT_LOCK (agent);
+      g_free (agent->announced_address);
+      agent->announced_address = copy;
+      GST_OBJECT_UNLOCK (agent);
+      break;
+    }
     case AGENT_PROP_ICE_TIMEOUT:
       GST_OBJECT_LOCK (agent);
       agent->ice_timeout = g_value_get_uint (value);
@@ -1406,6 +1427,11 @@ gst_rtc_ice_agent_get_property (GObject * object, guint prop_id,
     case AGENT_PROP_PORT_MAX:
       GST_OBJECT_LOCK (agent);
       g_value_set_uint (value, agent->port_max);
+      GST_OBJECT_UNLOCK (agent);
+      break;
+    case AGENT_PROP_ANNOUNCED_ADDRESS:
+      GST_OBJECT_LOCK (agent);
+      g_value_set_string (value, agent->announced_address);
       GST_OBJECT_UNLOCK (agent);
       break;
     case AGENT_PROP_ICE_TIMEOUT:
@@ -1532,6 +1558,23 @@ gst_rtc_ice_agent_class_init (GstRtcIceAgentClass * klass)
       g_param_spec_uint ("port-max", "Maximum port",
       "Highest local port for host candidates (0 = any)", 0, G_MAXUINT16,
       DEFAULT_PORT_MAX, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstRtcIceAgent:announced-address:
+   *
+   * The public address of a host behind a 1:1 NAT (a cloud instance with
+   * an elastic IP, a server behind a port-preserving forward), or %NULL.
+   * For each UDP host candidate of the same address family, the agent
+   * also signals a server-reflexive candidate with this address, the same
+   * port, and the host candidate as its related address; what arrives at
+   * it reaches the host candidate's socket through the NAT. No STUN
+   * server is needed for that. Anything but an IP literal is ignored with
+   * a warning. Applies to candidates gathered after it is set.
+   */
+  agent_properties[AGENT_PROP_ANNOUNCED_ADDRESS] =
+      g_param_spec_string ("announced-address", "Announced address",
+      "Public IP address of a 1:1 NAT in front of this host (NULL = none)",
+      DEFAULT_ANNOUNCED_ADDRESS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   /**
    * GstRtcIceAgent:consent-freshness:
@@ -2348,6 +2391,58 @@ on_liveness_timer (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The server-reflexive twin of a UDP host candidate, with the agent's
+ * announced address (1:1 NAT), or NULL when there is none to make. */
+static gchar *
+announced_candidate (GstRtcIceAgent * agent, const gchar * host)
+{
+  GstRtcIceCandidateInfo info;
+  GInetAddress *public_address, *host_address;
+  gchar *announced;
+  gboolean same_family;
+
+  GST_OBJECT_LOCK (agent);
+  announced = g_strdup (agent->announced_address);
+  GST_OBJECT_UNLOCK (agent);
+  if (announced == NULL)
+    return NULL;
+
+  if (!gst_rtc_ice_candidate_parse (host, &info, NULL)
+      || info.protocol != GST_RTC_ICE_PROTOCOL_UDP) {
+    g_free (announced);
+    return NULL;
+  }
+  public_address = g_inet_address_new_from_string (announced);
+  host_address = g_inet_address_new_from_string (info.address);
+  same_family = public_address != NULL && host_address != NULL
+      && g_inet_address_get_family (public_address) ==
+      g_inet_address_get_family (host_address)
+      && !g_inet_address_equal (public_address, host_address);
+  g_clear_object (&public_address);
+  g_clear_object (&host_address);
+  if (!same_family) {
+    g_free (announced);
+    return NULL;
+  }
+
+  g_strlcpy (info.related_address, info.address,
+      sizeof (info.related_address));
+  info.related_port = info.port;
+  g_strlcpy (info.address, announced, sizeof (info.address));
+  g_free (announced);
+  info.type = GST_RTC_ICE_CANDIDATE_TYPE_SRFLX;
+  /* RFC 8445 5.1.2.1: type preference 100 for server-reflexive, the local
+   * preference and component of the host candidate kept. */
+  info.priority = (100u << 24) | (info.priority & 0xffffff);
+  /* A foundation of its own: another type, and its own base address. */
+  if (strlen (info.foundation) + 1 < sizeof (info.foundation)) {
+    memmove (info.foundation + 1, info.foundation,
+        strlen (info.foundation) + 1);
+    info.foundation[0] = 'n';
+  }
+  return gst_rtc_ice_candidate_to_string (&info);
+}
+
 static void
 stream_process_event (GstRtcIceStream * stream, StreamEvent * event)
 {
@@ -2376,6 +2471,17 @@ stream_process_event (GstRtcIceStream * stream, StreamEvent * event)
       GST_DEBUG_OBJECT (stream, "local candidate %s", event->local);
       g_signal_emit (stream, stream_signals[SIGNAL_NEW_CANDIDATE], 0,
           event->local);
+      if (event->local_type == GST_RTC_ICE_CANDIDATE_TYPE_HOST
+          && policy != GST_RTC_ICE_TRANSPORT_POLICY_RELAY) {
+        gchar *announced = announced_candidate (stream->agent, event->local);
+
+        if (announced != NULL) {
+          GST_DEBUG_OBJECT (stream, "announced candidate %s", announced);
+          g_signal_emit (stream, stream_signals[SIGNAL_NEW_CANDIDATE], 0,
+              announced);
+          g_free (announced);
+        }
+      }
       break;
     case EVENT_GATHERING_DONE:
       GST_OBJECT_LOCK (stream);

@@ -1121,6 +1121,69 @@ GST_START_TEST (test_connect_loopback)
 
 GST_END_TEST;
 
+/* A 1:1 NAT's public address: each UDP host candidate gets a srflx twin
+ * with that address, its port and the host as related address; the call
+ * still connects (here through the host pair: 192.0.2.0/24 is TEST-NET). */
+GST_START_TEST (test_announced_address)
+{
+  GstRtcIceAgent *agent_a = loopback_agent_new (TRUE);
+  GstRtcIceAgent *agent_b = loopback_agent_new (FALSE);
+  Peer *a, *b;
+  gchar *value = NULL;
+  guint i, n_host = 0, n_announced = 0;
+
+  g_object_set (agent_a, "announced-address", "example.org", NULL);
+  g_object_get (agent_a, "announced-address", &value, NULL);
+  fail_unless (value == NULL, "a host name was taken: %s", value);
+  g_object_set (agent_a, "announced-address", "192.0.2.10", NULL);
+  g_object_get (agent_a, "announced-address", &value, NULL);
+  fail_unless_equals_string (value, "192.0.2.10");
+  g_free (value);
+
+  a = peer_new ("a", agent_a);
+  b = peer_new ("b", agent_b);
+  peers_link (a, b);
+  peer_send_credentials (a, b);
+  peer_send_credentials (b, a);
+  peer_set_forward (a, TRUE);
+  peer_set_forward (b, TRUE);
+  peer_gather (a);
+  peer_gather (b);
+  assert_connected_and_carrying (a, b);
+  fail_unless (wait_for (has_gathered, a, WAIT_SECONDS));
+
+  g_mutex_lock (&test_lock);
+  for (i = 0; i < a->candidates->len; i++) {
+    GstRtcIceCandidateInfo info;
+
+    fail_unless (gst_rtc_ice_candidate_parse (g_ptr_array_index
+            (a->candidates, i), &info, NULL));
+    if (info.type == GST_RTC_ICE_CANDIDATE_TYPE_HOST
+        && info.protocol == GST_RTC_ICE_PROTOCOL_UDP) {
+      n_host++;
+    } else if (info.type == GST_RTC_ICE_CANDIDATE_TYPE_SRFLX) {
+      fail_unless_equals_string (info.address, "192.0.2.10");
+      fail_unless_equals_string (info.related_address, "127.0.0.1");
+      fail_unless_equals_int (info.port, info.related_port);
+      fail_unless_equals_int (info.priority >> 24, 100);
+      n_announced++;
+    }
+  }
+  /* b announces nothing */
+  for (i = 0; i < b->candidates->len; i++)
+    fail_if (strstr (g_ptr_array_index (b->candidates, i), "srflx") != NULL);
+  g_mutex_unlock (&test_lock);
+  fail_unless (n_host > 0);
+  fail_unless_equals_int (n_announced, n_host);
+
+  peer_free (a);
+  peer_free (b);
+  gst_object_unref (agent_a);
+  gst_object_unref (agent_b);
+}
+
+GST_END_TEST;
+
 /* All candidates queued before the credentials arrive. */
 GST_START_TEST (test_trickle_candidates_before_credentials)
 {
@@ -1795,6 +1858,7 @@ ice_suite (void)
   tcase_add_test (agent, test_agent_servers);
   tcase_add_test (agent, test_agent_properties);
   tcase_add_test (agent, test_connect_loopback);
+  tcase_add_test (agent, test_announced_address);
   tcase_add_test (agent, test_trickle_candidates_before_credentials);
   tcase_add_test (agent, test_trickle_credentials_before_candidates);
   tcase_add_test (agent, test_trickle_after_checks_started);

@@ -1684,15 +1684,21 @@ add_transport_stats (GstRtcBin * bin, GstStructure * report,
   GstStructure *object, *transport_stats, *router_stats;
   gchar *id = g_strdup_printf ("transport_%u", entry->id);
   gchar *local = NULL, *remote = NULL;
+  /* the stream that carries the media: during an ICE restart, the old one
+   * until the fresh one connects */
+  GstRtcIceStream *stream = gst_rtc_transport_get_ice_stream
+      (entry->transport);
 
+  if (stream == NULL)
+    stream = rtc_transport_entry_get_stream (entry);
   transport_stats = gst_rtc_transport_get_stats (entry->transport);
   router_stats = gst_rtc_ssrc_router_get_stats (entry->router);
   object = stats_object ("transport", id, timestamp);
   gst_structure_set (object,
       "dtlsState", G_TYPE_STRING, dtls_state_name (entry->transport),
-      "iceState", G_TYPE_STRING, gst_rtc_ice_stream_get_state (entry->stream)
+      "iceState", G_TYPE_STRING, gst_rtc_ice_stream_get_state (stream)
       == GST_RTC_ICE_STATE_COMPLETED ? "completed" :
-      gst_rtc_ice_stream_get_state (entry->stream) ==
+      gst_rtc_ice_stream_get_state (stream) ==
       GST_RTC_ICE_STATE_CONNECTED ? "connected" : "other",
       "bytesSent", G_TYPE_UINT64, stats_uint64 (transport_stats, "bytes-sent"),
       "bytesReceived", G_TYPE_UINT64, stats_uint64 (transport_stats,
@@ -1717,7 +1723,7 @@ add_transport_stats (GstRtcBin * bin, GstStructure * report,
       "twccFeedbackReceived", G_TYPE_UINT64, entry->twcc_feedback_received,
       NULL);
 
-  if (gst_rtc_ice_stream_get_selected_pair (entry->stream, NULL, NULL, &local,
+  if (gst_rtc_ice_stream_get_selected_pair (stream, NULL, NULL, &local,
           &remote)) {
     gchar *pair_id = g_strdup_printf ("candidate-pair_%u", entry->id);
     gchar *local_id = g_strdup_printf ("local-candidate_%u", entry->id);
@@ -1748,6 +1754,7 @@ add_transport_stats (GstRtcBin * bin, GstStructure * report,
   stats_add (report, object);
   gst_structure_free (transport_stats);
   gst_structure_free (router_stats);
+  gst_object_unref (stream);
   g_free (local);
   g_free (remote);
   g_free (id);

@@ -222,6 +222,7 @@ G_GNUC_INTERNAL GstCaps *rtc_bin_media_codec_caps (const GstRtcCodec * codec,
 
 /* bin.c */
 G_GNUC_INTERNAL RtcTransportEntry *rtc_transport_entry_ref (RtcTransportEntry * entry);
+G_GNUC_INTERNAL GstRtcIceStream *rtc_transport_entry_get_stream (RtcTransportEntry * entry);
 G_GNUC_INTERNAL void rtc_transport_entry_unref (RtcTransportEntry * entry);
 G_GNUC_INTERNAL GstRtcTransceiver *rtc_bin_find_transceiver_by_session (GstRtcBin * bin,
     guint session_id);

@@ -847,19 +847,89 @@ rtc_transport_entry_new (GstRtcBin * bin, GError ** error)
   return entry;
 }
 
+/* The ICE stream we signal for: the newest one, which an ICE restart
+ * replaces. */
+GstRtcIceStream *
+rtc_transport_entry_get_stream (RtcTransportEntry * entry)
+{
+  GstRtcIceStream *stream;
+
+  RTC_BIN_LOCK (entry->bin);
+  stream = gst_object_ref (entry->stream);
+  RTC_BIN_UNLOCK (entry->bin);
+  return stream;
+}
+
+/* ICE restart (RFC 8445 9, JSEP 5.2.1/5.3.1): a fresh ICE stream with new
+ * credentials takes the entry's place in what we signal; the transport
+ * keeps media and DTLS on the old one until the fresh one connects.
+ * @keep_remote: the remote credentials are already the new ones (a
+ * remote offer restarted). No lock. */
+static gboolean
+rtc_transport_entry_restart_ice (GstRtcBin * bin, RtcTransportEntry * entry,
+    gboolean keep_remote, GError ** error)
+{
+  GstRtcIceStream *fresh, *old;
+
+  fresh = gst_rtc_transport_restart_ice (entry->transport, error);
+  if (fresh == NULL)
+    return FALSE;
+
+  RTC_BIN_LOCK (bin);
+  if (entry->closed) {
+    RTC_BIN_UNLOCK (bin);
+    gst_rtc_ice_stream_close (fresh);
+    gst_object_unref (fresh);
+    g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_INVALID_STATE,
+        "the transport is closed");
+    return FALSE;
+  }
+  old = entry->stream;
+  entry->stream = fresh;
+  g_ptr_array_set_size (entry->local_candidates, 0);
+  entry->gathering_started = FALSE;
+  entry->gathering_done = FALSE;
+  g_hash_table_remove_all (entry->remote_candidates);
+  if (!keep_remote) {
+    g_clear_pointer (&entry->remote_ufrag, g_free);
+    g_clear_pointer (&entry->remote_pwd, g_free);
+  }
+  RTC_BIN_UNLOCK (bin);
+
+  g_signal_handlers_disconnect_by_data (old, entry);
+  g_signal_connect (fresh, "new-candidate",
+      G_CALLBACK (on_stream_new_candidate), entry);
+  g_signal_connect (fresh, "gathering-done",
+      G_CALLBACK (on_stream_gathering_done), entry);
+  g_signal_connect (fresh, "notify::state", G_CALLBACK (on_entry_state),
+      entry);
+  g_signal_connect (fresh, "notify::gathering-state",
+      G_CALLBACK (on_entry_state), entry);
+  GST_INFO_OBJECT (bin, "transport %u: ICE restart on stream %u (was %u)",
+      entry->id, gst_rtc_ice_stream_get_id (fresh),
+      gst_rtc_ice_stream_get_id (old));
+  gst_object_unref (old);
+  rtc_bin_update_states (bin);
+  return TRUE;
+}
+
 /* Closes the transport and waits until none of its callbacks runs. */
 static void
 rtc_transport_entry_close (GstRtcBin * bin, RtcTransportEntry * entry)
 {
+  GstRtcIceStream *stream;
+
   RTC_BIN_LOCK (bin);
   if (entry->closed) {
     RTC_BIN_UNLOCK (bin);
     return;
   }
   entry->closed = TRUE;
+  stream = gst_object_ref (entry->stream);
   RTC_BIN_UNLOCK (bin);
 
-  g_signal_handlers_disconnect_by_data (entry->stream, entry);
+  g_signal_handlers_disconnect_by_data (stream, entry);
+  gst_object_unref (stream);
   g_signal_handlers_disconnect_by_data (entry->transport, entry);
   /* syncs with the worker: no callback runs after this */
   gst_rtc_transport_close (entry->transport);
@@ -898,6 +968,7 @@ rtc_bin_update_states (GstRtcBin * bin)
 
   for (i = 0; i < entries->len; i++) {
     RtcTransportEntry *entry = g_ptr_array_index (entries, i);
+    GstRtcIceStream *stream = rtc_transport_entry_get_stream (entry);
 
     n++;
     switch (gst_rtc_transport_get_state (entry->transport)) {
@@ -917,7 +988,7 @@ rtc_bin_update_states (GstRtcBin * bin)
         n_failed++;
         break;
       case GST_RTC_TRANSPORT_STATE_CLOSED:{
-        GstRtcIceState ice_state = gst_rtc_ice_stream_get_state (entry->stream);
+        GstRtcIceState ice_state = gst_rtc_ice_stream_get_state (stream);
 
         /* W3C: a DTLS transport the peer closed (close_notify) over a
          * working ICE path still counts as connected, not as new. */
@@ -929,7 +1000,7 @@ rtc_bin_update_states (GstRtcBin * bin)
         break;
       }
     }
-    switch (gst_rtc_ice_stream_get_state (entry->stream)) {
+    switch (gst_rtc_ice_stream_get_state (stream)) {
       case GST_RTC_ICE_STATE_NEW:
         i_new++;
         break;
@@ -952,7 +1023,7 @@ rtc_bin_update_states (GstRtcBin * bin)
         i_closed++;
         break;
     }
-    switch (gst_rtc_ice_stream_get_gathering_state (entry->stream)) {
+    switch (gst_rtc_ice_stream_get_gathering_state (stream)) {
       case GST_RTC_ICE_GATHERING_STATE_NEW:
         g_new++;
         break;
@@ -963,6 +1034,7 @@ rtc_bin_update_states (GstRtcBin * bin)
         g_complete++;
         break;
     }
+    gst_object_unref (stream);
   }
   g_ptr_array_unref (entries);
 
@@ -1916,6 +1988,7 @@ rtc_bin_create_offer (GstRtcBin * bin, const GstStructure * options,
   GArray *locals;
   GPtrArray *bundle;
   PtSet pts = { {0,} };
+  gboolean ice_restart = FALSE;
   gchar *sdp;
   guint i;
 
@@ -1925,11 +1998,7 @@ rtc_bin_create_offer (GstRtcBin * bin, const GstStructure * options,
     gboolean restart = FALSE;
 
     gst_structure_get_boolean (options, "ice-restart", &restart);
-    if (restart) {
-      g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_NOT_SUPPORTED,
-          "ICE restart is not supported by rtcbin yet");
-      return NULL;
-    }
+    ice_restart = restart;
   }
 
   locals = collect_local_codecs (bin, FALSE, error);
@@ -1937,6 +2006,12 @@ rtc_bin_create_offer (GstRtcBin * bin, const GstStructure * options,
     return NULL;
   entry = rtc_bin_ensure_bundle_entry (bin, error);
   if (entry == NULL) {
+    g_array_unref (locals);
+    return NULL;
+  }
+  if (ice_restart && !rtc_transport_entry_restart_ice (bin, entry, FALSE,
+          error)) {
+    rtc_transport_entry_unref (entry);
     g_array_unref (locals);
     return NULL;
   }
@@ -2635,6 +2710,7 @@ typedef struct
   gboolean start_dtls;
   GstRtcDtlsRole role;
   gboolean gather;
+  gboolean restart;             /* the remote offer restarts ICE */
 } RemoteApply;
 
 static void
@@ -2701,11 +2777,13 @@ collect_remote_applies_locked (GstRtcBin * bin,
   return applies;
 }
 
-/* A renegotiation must keep the ICE credentials (we do not do ICE
- * restarts yet) and the DTLS fingerprint (one DTLS session per transport).
- * Lock held. */
+/* A renegotiation keeps the DTLS fingerprint (one DTLS session per
+ * transport). New remote ICE credentials in an offer restart ICE; in an
+ * answer they are refused unless our offer restarted (which forgot the
+ * old ones). Lock held. */
 static gboolean
-check_applies_locked (GstRtcBin * bin, GPtrArray * applies, GError ** error)
+check_applies_locked (GstRtcBin * bin, GPtrArray * applies, gboolean offer,
+    GError ** error)
 {
   guint i;
 
@@ -2713,13 +2791,18 @@ check_applies_locked (GstRtcBin * bin, GPtrArray * applies, GError ** error)
     RemoteApply *apply = g_ptr_array_index (applies, i);
     RtcTransportEntry *entry = apply->entry;
 
+    apply->restart = FALSE;
     if (entry->remote_ufrag != NULL
         && (g_strcmp0 (entry->remote_ufrag, apply->ufrag) != 0
             || g_strcmp0 (entry->remote_pwd, apply->pwd) != 0)) {
-      g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_NOT_SUPPORTED,
-          "the remote ICE credentials of mid %s changed: ICE restart is not "
-          "supported by rtcbin yet", entry->tag_mid ? entry->tag_mid : "?");
-      return FALSE;
+      if (!offer) {
+        g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_INVALID_MODIFICATION,
+            "the remote ICE credentials of mid %s changed in an answer to "
+            "an offer that did not restart ICE",
+            entry->tag_mid ? entry->tag_mid : "?");
+        return FALSE;
+      }
+      apply->restart = TRUE;
     }
     if (entry->remote_fingerprint != NULL
         && g_ascii_strcasecmp (entry->remote_fingerprint,
@@ -2743,7 +2826,9 @@ store_applies_locked (GstRtcBin * bin, GPtrArray * applies)
     RemoteApply *apply = g_ptr_array_index (applies, i);
     RtcTransportEntry *entry = apply->entry;
 
-    if (entry->remote_ufrag == NULL) {
+    if (entry->remote_ufrag == NULL || apply->restart) {
+      g_free (entry->remote_ufrag);
+      g_free (entry->remote_pwd);
       entry->remote_ufrag = g_strdup (apply->ufrag);
       entry->remote_pwd = g_strdup (apply->pwd);
     }
@@ -2764,9 +2849,14 @@ entry_add_remote_candidate (GstRtcBin * bin, RtcTransportEntry * entry,
   gchar *key;
   gboolean known;
 
-  if (candidate == NULL || *candidate == '\0')
-    return gst_rtc_ice_stream_add_remote_candidate (entry->stream, NULL,
+  if (candidate == NULL || *candidate == '\0') {
+    GstRtcIceStream *stream = rtc_transport_entry_get_stream (entry);
+    gboolean ok = gst_rtc_ice_stream_add_remote_candidate (stream, NULL,
         error);
+
+    gst_object_unref (stream);
+    return ok;
+  }
   if (!gst_rtc_ice_candidate_parse (candidate, &info, error))
     return FALSE;
   /* the same candidate, however it was written */
@@ -2778,10 +2868,16 @@ entry_add_remote_candidate (GstRtcBin * bin, RtcTransportEntry * entry,
     g_free (key);
     return TRUE;
   }
-  if (!gst_rtc_ice_stream_add_remote_candidate (entry->stream, candidate,
-          error)) {
-    g_free (key);
-    return FALSE;
+  {
+    GstRtcIceStream *stream = rtc_transport_entry_get_stream (entry);
+    gboolean ok = gst_rtc_ice_stream_add_remote_candidate (stream, candidate,
+        error);
+
+    gst_object_unref (stream);
+    if (!ok) {
+      g_free (key);
+      return FALSE;
+    }
   }
   RTC_BIN_LOCK (bin);
   g_hash_table_add (entry->remote_candidates, key);
@@ -2798,10 +2894,17 @@ run_applies (GstRtcBin * bin, GPtrArray * applies)
   for (i = 0; i < applies->len; i++) {
     RemoteApply *apply = g_ptr_array_index (applies, i);
     RtcTransportEntry *entry = apply->entry;
+    GstRtcIceStream *stream;
     GError *error = NULL;
 
+    if (apply->restart && !rtc_transport_entry_restart_ice (bin, entry, TRUE,
+            &error)) {
+      GST_WARNING_OBJECT (bin, "ICE restart failed: %s", error->message);
+      g_clear_error (&error);
+    }
+    stream = rtc_transport_entry_get_stream (entry);
     if (apply->ufrag != NULL
-        && !gst_rtc_ice_stream_set_remote_credentials (entry->stream,
+        && !gst_rtc_ice_stream_set_remote_credentials (stream,
             apply->ufrag, apply->pwd, &error)) {
       GST_WARNING_OBJECT (bin, "remote ICE credentials refused: %s",
           error->message);
@@ -2817,7 +2920,7 @@ run_applies (GstRtcBin * bin, GPtrArray * applies)
       }
     }
     if (apply->end_of_candidates)
-      gst_rtc_ice_stream_add_remote_candidate (entry->stream, NULL, NULL);
+      gst_rtc_ice_stream_add_remote_candidate (stream, NULL, NULL);
     if (apply->fingerprint != NULL
         && !gst_rtc_transport_set_remote_fingerprint (entry->transport,
             apply->fingerprint, &error)) {
@@ -2834,10 +2937,11 @@ run_applies (GstRtcBin * bin, GPtrArray * applies)
         g_clear_error (&error);
       }
     }
-    if (apply->gather && !gst_rtc_ice_stream_gather (entry->stream, &error)) {
+    if (apply->gather && !gst_rtc_ice_stream_gather (stream, &error)) {
       GST_WARNING_OBJECT (bin, "cannot gather: %s", error->message);
       g_clear_error (&error);
     }
+    gst_object_unref (stream);
     rtc_bin_media_retry_held (bin, entry);
   }
 }
@@ -3042,10 +3146,13 @@ apply_local_offer (GstRtcBin * bin, GstRtcSessionDescription * desc,
   if (gather != NULL) {
     GError *gather_error = NULL;
 
-    if (!gst_rtc_ice_stream_gather (gather->stream, &gather_error)) {
+    GstRtcIceStream *stream = rtc_transport_entry_get_stream (gather);
+
+    if (!gst_rtc_ice_stream_gather (stream, &gather_error)) {
       GST_WARNING_OBJECT (bin, "cannot gather: %s", gather_error->message);
       g_clear_error (&gather_error);
     }
+    gst_object_unref (stream);
     rtc_transport_entry_unref (gather);
   }
   rtc_bin_update_states (bin);
@@ -3083,7 +3190,7 @@ apply_remote_offer (GstRtcBin * bin, GstRtcSessionDescription * desc,
 
   RTC_BIN_LOCK (bin);
   applies = collect_remote_applies_locked (bin, desc, entries);
-  ok = check_applies_locked (bin, applies, error);
+  ok = check_applies_locked (bin, applies, TRUE, error);
   if (!ok) {
     RTC_BIN_UNLOCK (bin);
     goto done;
@@ -3210,7 +3317,7 @@ apply_answer (GstRtcBin * bin, GstRtcSessionDescription * desc,
           rtc_transport_entry_ref (transceiver->priv.entry);
   }
   applies = collect_remote_applies_locked (bin, remote_desc, entries);
-  if (remote && !check_applies_locked (bin, applies, error)) {
+  if (remote && !check_applies_locked (bin, applies, FALSE, error)) {
     RTC_BIN_UNLOCK (bin);
     g_ptr_array_unref (applies);
     g_ptr_array_unref (entries);
@@ -4511,8 +4618,8 @@ gst_rtc_bin_class_init (GstRtcBinClass * klass)
   /**
    * GstRtcBin::create-offer:
    * @bin: the rtcbin
-   * @options: (nullable): options (none are supported yet; `ice-restart`
-   *   TRUE is refused)
+   * @options: (nullable): options: `ice-restart` (boolean) TRUE restarts
+   *   ICE with new credentials (W3C restartIce())
    * @promise: (nullable): replied with `type` = "offer" and `sdp` fields,
    *   or an `error` field
    *
@@ -4788,7 +4895,7 @@ enqueue_task_op (GstRtcBin * bin, Op * op, GCancellable * cancellable,
 /**
  * gst_rtc_bin_create_offer_async:
  * @bin: an rtcbin
- * @options: (nullable): options (none supported yet)
+ * @options: (nullable): options: `ice-restart` (boolean)
  * @cancellable: (nullable): a #GCancellable
  * @callback: (scope async): called with the result, in the thread-default
  *   main context of the caller

@@ -15,6 +15,7 @@ the browser API, as plain dicts:
 plus commands for whoever drives it:
 
     {"cmd": "offer"}      create an offer, set it locally and send it
+    {"cmd": "restart"}    an ICE restart: an offer with ice-restart=true, as "offer"
     {"cmd": "stats"}      reply {"type": "stats", ...} (decoded frames, states)
     {"cmd": "get-stats"}  reply {"type": "get-stats", ...} (the element's own)
     {"cmd": "quit"}       tear down and exit
@@ -622,6 +623,12 @@ class Peer:
         cmd = msg.get("cmd")
         if cmd == "offer":
             sdp = self.create_offer()
+            self.set_local("offer", sdp)
+            self._send_description("offer", sdp)
+        elif cmd == "restart":
+            # ICE restart: an offer with new credentials (JSEP 5.2.1)
+            options = Gst.Structure.new_from_string("options, ice-restart=(boolean)true")
+            sdp = self._reply_sdp(self._emit("create-offer", options), "offer")
             self.set_local("offer", sdp)
             self._send_description("offer", sdp)
         elif cmd == "stats":

@@ -937,6 +937,164 @@ GST_START_TEST (test_renegotiation)
 
 GST_END_TEST;
 
+/* ---- ICE restart ---- */
+
+static gchar *
+sdp_ice_ufrag (const gchar * sdp)
+{
+  const gchar *at = strstr (sdp, "a=ice-ufrag:");
+  const gchar *end;
+
+  fail_unless (at != NULL, "no ice-ufrag in\n%s", sdp);
+  at += strlen ("a=ice-ufrag:");
+  end = strpbrk (at, "\r\n");
+  return g_strndup (at, end ? end - at : (gssize) strlen (at));
+}
+
+typedef struct
+{
+  GstRtcTransport *transport;
+  GstRtcIceStream *before;
+} StreamSwitch;
+
+/* The transport runs on another ICE stream than before the restart. */
+static gboolean
+stream_switched (Peer * a, Peer * b, gpointer data)
+{
+  StreamSwitch *sw = data;
+  GstRtcIceStream *now = gst_rtc_transport_get_ice_stream (sw->transport);
+  gboolean switched = now != NULL && now != sw->before
+      && (gst_rtc_ice_stream_get_state (now) == GST_RTC_ICE_STATE_CONNECTED
+      || gst_rtc_ice_stream_get_state (now) == GST_RTC_ICE_STATE_COMPLETED);
+
+  gst_clear_object (&now);
+  return switched;
+}
+
+static gboolean
+more_video_frames (Peer * a, Peer * b, gpointer data)
+{
+  return frames_of (b, "VP8", 0) >= GPOINTER_TO_INT (data);
+}
+
+/* One side restarts ICE (create-offer with ice-restart=true): new
+ * credentials in the offer and in the answer, both transports move to a
+ * fresh ICE stream, the DTLS session is kept, and media goes on. Then the
+ * other side restarts, so both the offerer's and the answerer's paths run. */
+static void
+ice_restart_round (Peer * offerer, Peer * answerer, Peer * receiver,
+    const gchar * old_offer_ufrag, const gchar * old_answer_ufrag)
+{
+  GstStructure *options = gst_structure_new ("options", "ice-restart",
+      G_TYPE_BOOLEAN, TRUE, NULL);
+  GstPromise *promise = gst_promise_new ();
+  GstStructure *reply;
+  GError *error;
+  GstRtcTransport *t_offerer = transceiver_transport (offerer->rtcbin, 0);
+  GstRtcTransport *t_answerer = transceiver_transport (answerer->rtcbin, 0);
+  StreamSwitch sw_offerer = { t_offerer,
+    gst_rtc_transport_get_ice_stream (t_offerer)
+  };
+  StreamSwitch sw_answerer = { t_answerer,
+    gst_rtc_transport_get_ice_stream (t_answerer)
+  };
+  GstRtcDtlsConnection *dtls_before =
+      gst_rtc_transport_get_dtls_connection (t_offerer), *dtls_after;
+  gchar *offer, *answer, *ufrag;
+  gint frames;
+
+  g_signal_emit_by_name (offerer->rtcbin, "create-offer", options, promise);
+  gst_structure_free (options);
+  reply = promise_result (promise);
+  error = reply_error (reply);
+  fail_unless (error == NULL, "restart offer: %s", error ? error->message : "");
+  offer = g_strdup (gst_structure_get_string (reply, "sdp"));
+  gst_structure_free (reply);
+  ufrag = sdp_ice_ufrag (offer);
+  fail_if (g_strcmp0 (ufrag, old_offer_ufrag) == 0,
+      "the restart offer kept ufrag %s", ufrag);
+  g_free (ufrag);
+
+  set_description (offerer, "set-local-description", "offer", offer);
+  set_description (answerer, "set-remote-description", "offer", offer);
+  answer = create_description (answerer, "create-answer", "answer");
+  ufrag = sdp_ice_ufrag (answer);
+  fail_if (g_strcmp0 (ufrag, old_answer_ufrag) == 0,
+      "the answer to a restart kept ufrag %s", ufrag);
+  g_free (ufrag);
+  set_description (answerer, "set-local-description", "answer", answer);
+  set_description (offerer, "set-remote-description", "answer", answer);
+
+  fail_unless (wait_for (offerer, answerer, stream_switched, &sw_offerer),
+      "%s's transport did not move to the fresh ICE stream", offerer->name);
+  fail_unless (wait_for (offerer, answerer, stream_switched, &sw_answerer),
+      "%s's transport did not move to the fresh ICE stream", answerer->name);
+  fail_unless (wait_for (offerer, answerer, both_connected, NULL));
+  /* the same DTLS session, so the same keys */
+  dtls_after = gst_rtc_transport_get_dtls_connection (t_offerer);
+  fail_unless (dtls_after == dtls_before);
+  g_object_unref (dtls_after);
+  g_object_unref (dtls_before);
+
+  /* media still flows, over the fresh stream */
+  frames = frames_of (receiver, "VP8", 0);
+  fail_unless (wait_for (receiver == answerer ? offerer : answerer, receiver,
+          more_video_frames, GINT_TO_POINTER (frames + 30)),
+      "video stopped after the ICE restart (%d frames)", frames);
+
+  gst_object_unref (sw_offerer.before);
+  gst_object_unref (sw_answerer.before);
+  gst_object_unref (t_offerer);
+  gst_object_unref (t_answerer);
+  g_free (offer);
+  g_free (answer);
+}
+
+GST_START_TEST (test_ice_restart)
+{
+  Peer a, b;
+  Expected one_video = { 0, 0, 1, 0 };
+  gchar *a_ufrag, *b_ufrag;
+  gchar *sdp;
+
+  peer_init (&a, "A", "rtcbin name=rtc " VIDEO_SOURCE (96) " ! rtc.sink_0");
+  peer_init (&b, "B", "rtcbin name=rtc");
+  peers_link (&a, &b);
+  peers_start (&a, &b);
+  fail_unless (wait_for (&a, &b, negotiation_needed_after,
+          GINT_TO_POINTER (0)));
+  negotiate (&a, &b);
+  fail_unless (wait_for (&a, &b, both_connected, NULL));
+  fail_unless (wait_for (&a, &b, enough_frames, &one_video));
+
+  g_object_get (a.rtcbin, "local-description", &sdp, NULL);
+  a_ufrag = sdp_ice_ufrag (sdp);
+  g_free (sdp);
+  g_object_get (b.rtcbin, "local-description", &sdp, NULL);
+  b_ufrag = sdp_ice_ufrag (sdp);
+  g_free (sdp);
+
+  /* A, the first offerer, restarts */
+  ice_restart_round (&a, &b, &b, a_ufrag, b_ufrag);
+  g_free (a_ufrag);
+  g_free (b_ufrag);
+
+  /* then B, which answered until now */
+  g_object_get (a.rtcbin, "local-description", &sdp, NULL);
+  a_ufrag = sdp_ice_ufrag (sdp);
+  g_free (sdp);
+  g_object_get (b.rtcbin, "local-description", &sdp, NULL);
+  b_ufrag = sdp_ice_ufrag (sdp);
+  g_free (sdp);
+  ice_restart_round (&b, &a, &b, b_ufrag, a_ufrag);
+  g_free (a_ufrag);
+  g_free (b_ufrag);
+
+  peers_stop (&a, &b);
+}
+
+GST_END_TEST;
+
 /* ---- two streams of one kind on one BUNDLE transport ---- */
 
 static gboolean
@@ -1638,6 +1796,7 @@ rtcbin_suite (void)
   tcase_add_test (tc, test_call_signals);
   tcase_add_test (tc, test_call_typed_api);
   tcase_add_test (tc, test_renegotiation);
+  tcase_add_test (tc, test_ice_restart);
   tcase_add_test (tc, test_two_videos_by_mid);
   tcase_add_test (tc, test_two_videos_by_ssrc);
   tcase_add_test (tc, test_nack_rtx);

@@ -250,6 +250,48 @@ for (const gstOffers of [false, true]) {
       });
     }
 
+    test('an ICE restart keeps the call', { skip: noChromium, timeout: 90000 }, async () => {
+      const c = await call({
+        gstArgs: ['--video', 'vp8', '--no-audio', '--size', '320x240'],
+        pageOpts: { camera: false, recvVideo: true, recvAudio: false },
+        gstOffers,
+      });
+      try {
+        const first = await pollUntil(async () => {
+          const s = await c.pageStats();
+          return { s, done: s.inVideo && s.inVideo.framesDecoded >= 60 };
+        }, DEADLINE_MS);
+        if (!first.done) assert.fail(await c.describeFailure('no video before the restart'));
+        const before = await c.page.evaluate(() => window.ufrags());
+        // the offerer restarts: rtcbin's create-offer with ice-restart=true,
+        // or Chromium's restartIce()
+        if (gstOffers) c.gst.send({ cmd: 'restart' });
+        else await c.page.evaluate(() => window.restartIce());
+        const after = await pollUntil(async () => {
+          const u = await c.page.evaluate(() => window.ufrags());
+          return { u, done: u.signalingState === 'stable' && u.local !== before.local
+                   && u.remote !== before.remote };
+        }, DEADLINE_MS);
+        if (!after.done) {
+          assert.fail(await c.describeFailure(`the credentials did not change: ${JSON.stringify(before)} -> ${JSON.stringify(after.u)}`));
+        }
+        const framesAt = (await c.pageStats()).inVideo.framesDecoded;
+        const more = await pollUntil(async () => {
+          const s = await c.pageStats();
+          return { s, done: s.inVideo.framesDecoded >= framesAt + 60 && s.connectionState === 'connected' };
+        }, DEADLINE_MS);
+        if (!more.done) assert.fail(await c.describeFailure(`video stopped after the restart (${framesAt} frames then)`));
+        assert.deepEqual(c.pageErrors, []);
+        const gs = await c.gst.stats();
+        assert.deepEqual(gs.errors, []);
+        assert.equal(gs.states['connection-state'], 'connected');
+        assert.deepEqual(await c.close(), { code: 0, signal: null },
+          `rtcpeer.py did not exit cleanly (errors: ${JSON.stringify(c.gst.errors())})\n${c.gst.tail(30)}`);
+      } finally {
+        await c.close();
+      }
+    });
+
     test('we decode Chromium\'s fake camera', { skip: noChromium, timeout: 90000 }, async () => {
       const c = await call({
         gstArgs: ['--video', 'none', '--no-audio', '--recv-video'],

@@ -22,6 +22,8 @@ test_packages=(
   gstreamer1.0-nice gir1.2-gst-plugins-bad-1.0 libgstreamer-plugins-bad1.0-dev
   python3-pytest tshark clang libclang-rt-14-dev valgrind
   iproute2 iptables chromium python3-aiortc nodejs coturn
+  gir1.2-gst-rtsp-server-1.0
+  gir1.2-nice-0.1
 )
 
 wanted=("${build_packages[@]}" "${runtime_packages[@]}" "${test_packages[@]}")

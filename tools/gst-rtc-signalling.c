@@ -11,6 +11,11 @@
  * "from" filled in; without "to" they go to every other peer in the room.
  * The messages are those of <gst/rtc/signalling/wsproto.h>.
  *
+ * A peer may announce a role ("producer" or "consumer") in its join
+ * message, or as ws://host:port/ROOM?role=producer; the others see it in
+ * "peer-joined" and in the "roles" array of "peers". Roles only inform:
+ * the server relays between any two peers of a room.
+ *
  * Each connection has its own limits: a malformed message gets an error
  * reply and the connection stays open; a message over the size limit
  * closes that connection with 1009, and one that sends faster than the
@@ -40,6 +45,7 @@ GST_DEBUG_CATEGORY_STATIC (signalling_debug);
 #define DEFAULT_ADDRESS "0.0.0.0"
 #define MAX_ROOM_NAME_LEN 128
 #define MAX_PEER_ID_LEN 64
+#define MAX_ROLE_LEN GST_RTC_WS_MAX_ROLE_LEN
 #define MAX_STATIC_FILE_SIZE (32 * 1024 * 1024)
 
 /* Trickle ICE sends a few dozen candidates at once; a burst of 200 and
@@ -53,6 +59,7 @@ typedef struct
 {
   SoupWebsocketConnection *connection;
   gchar *id;
+  gchar *role;                  /* "" when none was announced */
   gchar *remote_address;
   Room *room;
   gdouble tokens;
@@ -159,13 +166,14 @@ new_peer_id (Room * room)
 }
 
 static void
-join_room (App * app, Peer * peer, const gchar * name, const gchar * wanted)
+join_room (App * app, Peer * peer, const gchar * name, const gchar * wanted,
+    const gchar * role)
 {
   Room *room = g_hash_table_lookup (app->rooms, name);
   GstRtcWsMessage *message;
-  GPtrArray *others;
+  GPtrArray *others, *roles;
   GHashTableIter iter;
-  gpointer key;
+  gpointer key, value;
 
   if (room == NULL) {
     room = g_new0 (Room, 1);
@@ -180,27 +188,39 @@ join_room (App * app, Peer * peer, const gchar * name, const gchar * wanted)
   else
     peer->id = new_peer_id (room);
 
+  g_free (peer->role);
+  peer->role = g_strdup (role ? role : "");
+
   others = g_ptr_array_new ();
+  roles = g_ptr_array_new ();
   g_hash_table_iter_init (&iter, room->peers);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
+  while (g_hash_table_iter_next (&iter, &key, &value)) {
     g_ptr_array_add (others, key);
+    g_ptr_array_add (roles, ((Peer *) value)->role);
+  }
   g_ptr_array_add (others, NULL);
+  g_ptr_array_add (roles, NULL);
 
   message = gst_rtc_ws_message_new_peers (room->name, peer->id,
       (const gchar * const *) others->pdata);
+  message->peer_roles = g_strdupv ((gchar **) roles->pdata);
   send_message (peer, message);
   gst_rtc_ws_message_free (message);
   g_ptr_array_unref (others);
+  g_ptr_array_unref (roles);
 
   message = gst_rtc_ws_message_new_peer_event (GST_RTC_WS_MESSAGE_PEER_JOINED,
       peer->id);
+  if (peer->role[0] != '\0')
+    message->role = g_strdup (peer->role);
   broadcast (room, peer, message);
   gst_rtc_ws_message_free (message);
 
   g_hash_table_insert (room->peers, peer->id, peer);
   peer->room = room;
-  GST_INFO ("peer %s (%s) joined room \"%s\" (%u peers)", peer->id,
-      peer->remote_address, room->name, g_hash_table_size (room->peers));
+  GST_INFO ("peer %s (%s, role \"%s\") joined room \"%s\" (%u peers)",
+      peer->id, peer->remote_address, peer->role, room->name,
+      g_hash_table_size (room->peers));
 }
 
 static void
@@ -232,6 +252,7 @@ peer_free (Peer * peer)
       0, 0, NULL, NULL, peer);
   g_object_unref (peer->connection);
   g_free (peer->id);
+  g_free (peer->role);
   g_free (peer->remote_address);
   g_free (peer);
 }
@@ -315,8 +336,11 @@ on_message (SoupWebsocketConnection * connection, gint type, GBytes * data,
         send_error (peer, "already in room \"%s\"", peer->room->name);
       else if (!valid_name (message->room, MAX_ROOM_NAME_LEN))
         send_error (peer, "invalid room name");
+      else if (message->role != NULL && message->role[0] != '\0'
+          && !valid_name (message->role, MAX_ROLE_LEN))
+        send_error (peer, "invalid role");
       else
-        join_room (app, peer, message->room, message->peer);
+        join_room (app, peer, message->room, message->peer, message->role);
       break;
     case GST_RTC_WS_MESSAGE_OFFER:
     case GST_RTC_WS_MESSAGE_ANSWER:
@@ -363,6 +387,9 @@ on_websocket (GstRtcHttpServer * server, GstRtcHttpRequest * request,
 {
   App *app = user_data;
   const gchar *path = gst_rtc_http_request_get_path (request);
+  const gchar *query = gst_rtc_http_request_get_query (request);
+  GHashTable *params = NULL;
+  const gchar *role = NULL;
   Peer *peer;
 
   if (app->stopping) {
@@ -394,7 +421,18 @@ on_websocket (GstRtcHttpServer * server, GstRtcHttpRequest * request,
         SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "invalid room name");
     return;
   }
-  join_room (app, peer, path, NULL);
+  /* ws://host:port/ROOM?role=producer announces a role without a join. */
+  if (query != NULL)
+    params = soup_form_decode (query);
+  if (params != NULL)
+    role = g_hash_table_lookup (params, "role");
+  if (role != NULL && role[0] != '\0' && !valid_name (role, MAX_ROLE_LEN)) {
+    send_error (peer, "invalid role");
+    role = NULL;
+  }
+  join_room (app, peer, path, NULL, role);
+  if (params != NULL)
+    g_hash_table_unref (params);
 }
 
 /* ---- static files ---- */

@@ -42,6 +42,16 @@ GST_DEBUG_CATEGORY (gst_rtc_bin_media_debug);
   "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
 /* RFC 4585 transport layer feedback, draft-holmer-rmcat FMT */
 #define RTPFB_FMT_TWCC 15
+#define PSFB_FMT_AFB 15
+/* 16 bytes of SRTP tag, 8 of UDP, 20 of IPv4 */
+#define SRTP_AND_IP_OVERHEAD 44
+/* The encoders are told a new bitrate at most this often, or when it
+ * moved by more than 5 %. */
+#define BANDWIDTH_APPLY_MIN_US (200 * 1000)
+#define BANDWIDTH_REFRESH_US (2 * G_USEC_PER_SEC)
+/* What an audio sender is taken to use when its encoder does not say. */
+#define AUDIO_BITRATE_GUESS 64000
+#define MIN_VIDEO_BITRATE 30000
 
 static const gchar *transceiver_quark_name = "rtcbin-transceiver";
 static const gchar *ghost_quark_name = "rtcbin-ghost";
@@ -575,6 +585,7 @@ send_rtp_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
   gint pt_from, pt_to, rtx_pt;
   GstMapInfo map;
   gsize out_len;
+  gint twcc_seq = -1;
 
   RTC_BIN_LOCK (bin);
   if (transceiver->priv.entry != NULL && !transceiver->priv.entry->closed)
@@ -620,6 +631,7 @@ send_rtp_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
     /* the transport-wide sequence number, RTX included */
     guint seqnum = g_atomic_int_add (&entry->twcc_seqnum, 1);
 
+    twcc_seq = seqnum & 0xffff;
     GST_WRITE_UINT16_BE (twcc, seqnum & 0xffff);
     added[n_added].id = twcc_id;
     added[n_added].data = twcc;
@@ -638,6 +650,11 @@ send_rtp_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
     if (rtx_pt > 0 && (map.data[1] & 0x7f) == rtx_pt)
       g_atomic_int_set ((gint *) & transceiver->priv.sent_rtx_ssrc, ssrc);
   }
+  if (twcc_seq >= 0 && entry->bwe != NULL)
+    /* what goes on the wire: SRTP adds its tag, UDP/IP their headers */
+    gst_rtc_bandwidth_estimator_on_sent (entry->bwe, twcc_seq,
+        (out_len > 0 ? out_len : map.size) + SRTP_AND_IP_OVERHEAD,
+        g_get_monotonic_time ());
   if (out_len > 0)
     gst_rtc_transport_send (entry->transport, GST_RTC_PACKET_KIND_RTP, out,
         out_len);
@@ -1041,6 +1058,244 @@ rtc_bin_media_request_keyframes (GstRtcBin * bin, RtcTransportEntry * entry)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Congestion control: the estimate drives the encoders                      */
+/* ------------------------------------------------------------------------ */
+
+/* The pad inside ghost pads, and the element that has it. */
+static GstElement *
+pad_real_parent (GstPad * pad)
+{
+  GstPad *real = gst_object_ref (pad);
+
+  while (GST_IS_GHOST_PAD (real)) {
+    GstPad *target = gst_ghost_pad_get_target (GST_GHOST_PAD (real));
+
+    gst_object_unref (real);
+    if (target == NULL)
+      return NULL;
+    real = target;
+  }
+  {
+    GstElement *parent = gst_pad_get_parent_element (real);
+
+    gst_object_unref (real);
+    return parent;
+  }
+}
+
+/* The encoder upstream of our sink pad: through the payloader, capsfilters,
+ * queues and parsers (one sink pad each), at most 8 elements away. */
+static GstElement *
+find_upstream_encoder (GstPad * sink_pad)
+{
+  GstPad *peer = gst_pad_get_peer (sink_pad);
+  guint hops;
+
+  for (hops = 0; peer != NULL && hops < 8; hops++) {
+    GstElement *element = pad_real_parent (peer);
+    const gchar *klass;
+    GstPad *sink = NULL;
+
+    gst_clear_object (&peer);
+    if (element == NULL)
+      break;
+    klass = gst_element_get_metadata (element, GST_ELEMENT_METADATA_KLASS);
+    if (klass != NULL && strstr (klass, "Encoder") != NULL)
+      return element;
+    GST_OBJECT_LOCK (element);
+    if (element->numsinkpads == 1)
+      sink = gst_object_ref (element->sinkpads->data);
+    GST_OBJECT_UNLOCK (element);
+    gst_object_unref (element);
+    if (sink == NULL)
+      break;
+    peer = gst_pad_get_peer (sink);
+    gst_object_unref (sink);
+  }
+  gst_clear_object (&peer);
+  return NULL;
+}
+
+/* x264enc and x265enc count in kbit/s; the others we know in bit/s. */
+static gboolean
+encoder_counts_kbit (GstElement * encoder)
+{
+  GstElementFactory *factory = gst_element_get_factory (encoder);
+  const gchar *name = factory ? GST_OBJECT_NAME (factory) : "";
+
+  return g_str_equal (name, "x264enc") || g_str_equal (name, "x265enc");
+}
+
+static GParamSpec *
+encoder_bitrate_pspec (GstElement * encoder)
+{
+  GObjectClass *klass = G_OBJECT_GET_CLASS (encoder);
+  GParamSpec *pspec = g_object_class_find_property (klass, "target-bitrate");
+
+  if (pspec == NULL)
+    pspec = g_object_class_find_property (klass, "bitrate");
+  if (pspec == NULL || !(pspec->flags & G_PARAM_WRITABLE)
+      || (pspec->flags & G_PARAM_CONSTRUCT_ONLY))
+    return NULL;
+  return pspec;
+}
+
+/* bit/s, or 0 when it does not say */
+static guint64
+encoder_get_bitrate (GstElement * encoder)
+{
+  GParamSpec *pspec = encoder_bitrate_pspec (encoder);
+  GValue value = G_VALUE_INIT;
+  guint64 bitrate = 0;
+
+  if (pspec == NULL)
+    return 0;
+  g_value_init (&value, pspec->value_type);
+  g_object_get_property (G_OBJECT (encoder), pspec->name, &value);
+  if (G_VALUE_HOLDS_INT (&value))
+    bitrate = MAX (g_value_get_int (&value), 0);
+  else if (G_VALUE_HOLDS_UINT (&value))
+    bitrate = g_value_get_uint (&value);
+  else if (G_VALUE_HOLDS_INT64 (&value))
+    bitrate = MAX (g_value_get_int64 (&value), 0);
+  else if (G_VALUE_HOLDS_UINT64 (&value))
+    bitrate = g_value_get_uint64 (&value);
+  g_value_unset (&value);
+  if (encoder_counts_kbit (encoder))
+    bitrate *= 1000;
+  return bitrate;
+}
+
+static gboolean
+encoder_set_bitrate (GstElement * encoder, guint64 bitrate)
+{
+  GParamSpec *pspec = encoder_bitrate_pspec (encoder);
+  GValue value = G_VALUE_INIT;
+
+  if (pspec == NULL)
+    return FALSE;
+  if (encoder_counts_kbit (encoder))
+    bitrate /= 1000;
+  g_value_init (&value, pspec->value_type);
+  if (G_IS_PARAM_SPEC_INT (pspec))
+    g_value_set_int (&value, CLAMP ((gint64) bitrate,
+            G_PARAM_SPEC_INT (pspec)->minimum,
+            G_PARAM_SPEC_INT (pspec)->maximum));
+  else if (G_IS_PARAM_SPEC_UINT (pspec))
+    g_value_set_uint (&value, CLAMP (bitrate,
+            G_PARAM_SPEC_UINT (pspec)->minimum,
+            G_PARAM_SPEC_UINT (pspec)->maximum));
+  else if (G_IS_PARAM_SPEC_INT64 (pspec))
+    g_value_set_int64 (&value, CLAMP ((gint64) bitrate,
+            G_PARAM_SPEC_INT64 (pspec)->minimum,
+            G_PARAM_SPEC_INT64 (pspec)->maximum));
+  else if (G_IS_PARAM_SPEC_UINT64 (pspec))
+    g_value_set_uint64 (&value, CLAMP (bitrate,
+            G_PARAM_SPEC_UINT64 (pspec)->minimum,
+            G_PARAM_SPEC_UINT64 (pspec)->maximum));
+  else {
+    g_value_unset (&value);
+    return FALSE;
+  }
+  g_object_set_property (G_OBJECT (encoder), pspec->name, &value);
+  g_value_unset (&value);
+  return TRUE;
+}
+
+/* After feedback: when the estimate moved by more than 5 % (or every 2 s),
+ * give the video encoders of this transport what the audio leaves, and
+ * post `rtcbin-bandwidth`. */
+void
+rtc_bin_media_apply_bandwidth (GstRtcBin * bin, RtcTransportEntry * entry)
+{
+  GPtrArray *pads;
+  GArray *kinds;
+  GPtrArray *video = g_ptr_array_new_with_free_func (gst_object_unref);
+  guint64 audio_total = 0, share = 0;
+  gint64 now = g_get_monotonic_time ();
+  guint target, i, n_set = 0;
+  gboolean apply;
+  GstStructure *s, *stats;
+
+  if (entry->bwe == NULL)
+    return;
+  target = gst_rtc_bandwidth_estimator_get_target (entry->bwe);
+  g_mutex_lock (&entry->hold_lock);
+  apply = now - entry->bwe_applied_us >= BANDWIDTH_APPLY_MIN_US
+      && (entry->bwe_applied == 0
+      || ABS ((gint64) target - (gint64) entry->bwe_applied) * 20 >
+      entry->bwe_applied
+      || now - entry->bwe_applied_us >= BANDWIDTH_REFRESH_US);
+  if (apply) {
+    entry->bwe_applied = target;
+    entry->bwe_applied_us = now;
+  }
+  g_mutex_unlock (&entry->hold_lock);
+  if (!apply)
+    return;
+
+  pads = g_ptr_array_new_with_free_func (gst_object_unref);
+  kinds = g_array_new (FALSE, FALSE, sizeof (GstRtcMediaKind));
+  RTC_BIN_LOCK (bin);
+  for (i = 0; i < bin->transceivers->len; i++) {
+    GstRtcTransceiver *transceiver = g_ptr_array_index (bin->transceivers, i);
+
+    if (transceiver->priv.entry == entry && transceiver->priv.sink_pad != NULL
+        && transceiver->kind_known) {
+      g_ptr_array_add (pads, gst_object_ref (transceiver->priv.sink_pad));
+      g_array_append_val (kinds, transceiver->kind);
+    }
+  }
+  RTC_BIN_UNLOCK (bin);
+
+  for (i = 0; i < pads->len; i++) {
+    GstElement *encoder = find_upstream_encoder (g_ptr_array_index (pads, i));
+
+    if (g_array_index (kinds, GstRtcMediaKind, i) == GST_RTC_MEDIA_KIND_AUDIO) {
+      guint64 bitrate = encoder ? encoder_get_bitrate (encoder) : 0;
+
+      audio_total += bitrate > 0 ? bitrate : AUDIO_BITRATE_GUESS;
+      gst_clear_object (&encoder);
+    } else if (encoder != NULL) {
+      g_ptr_array_add (video, encoder);
+    }
+  }
+  if (video->len > 0) {
+    share = target > audio_total ? (target - audio_total) / video->len : 0;
+    share = MAX (share, MIN_VIDEO_BITRATE);
+    for (i = 0; i < video->len; i++) {
+      GstElement *encoder = g_ptr_array_index (video, i);
+
+      if (encoder_set_bitrate (encoder, share))
+        n_set++;
+      GST_DEBUG_OBJECT (bin, "%s: %" G_GUINT64_FORMAT " bit/s",
+          GST_OBJECT_NAME (encoder), share);
+    }
+  }
+
+  stats = gst_rtc_bandwidth_estimator_get_stats (entry->bwe);
+  s = gst_structure_new ("rtcbin-bandwidth",
+      "transport", G_TYPE_UINT, entry->id,
+      "target-bitrate", G_TYPE_UINT, target,
+      "video-bitrate", G_TYPE_UINT64, share,
+      "audio-bitrate", G_TYPE_UINT64, audio_total,
+      "encoders", G_TYPE_UINT, n_set, NULL);
+  for (i = 0; i < (guint) gst_structure_n_fields (stats); i++) {
+    const gchar *name = gst_structure_nth_field_name (stats, i);
+
+    if (!gst_structure_has_field (s, name))
+      gst_structure_set_value (s, name, gst_structure_get_value (stats, name));
+  }
+  gst_structure_free (stats);
+  gst_element_post_message (GST_ELEMENT (bin),
+      gst_message_new_element (GST_OBJECT (bin), s));
+
+  g_ptr_array_unref (video);
+  g_ptr_array_unref (pads);
+  g_array_unref (kinds);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Receive                                                                  */
 /* ------------------------------------------------------------------------ */
 
@@ -1375,6 +1630,7 @@ typedef struct
   guint32 local[64];
   guint n_local;
   guint twcc_feedback;
+  gboolean bandwidth_feedback;
 } RtcpSsrcs;
 
 static void
@@ -1406,8 +1662,41 @@ add_report_blocks (GstRTCPPacket * packet, RtcpSsrcs * ssrcs)
 
 /* Which SSRCs an RTCP compound packet is from (the peer's) and about
  * (ours). */
+/* Transport-cc feedback or REMB for the send-side estimator. */
+static void
+feed_estimator (RtcTransportEntry * entry, GstRTCPBuffer * rtcp,
+    GstRTCPPacket * packet, gboolean twcc, RtcpSsrcs * ssrcs)
+{
+  const guint8 *data = rtcp->map.data + packet->offset;
+  gsize len = ((gsize) gst_rtcp_packet_get_length (packet) + 1) * 4;
+  gint64 now = g_get_monotonic_time ();
+
+  if (entry->bwe == NULL || packet->offset + len > rtcp->map.size)
+    return;
+  ssrcs->bandwidth_feedback = TRUE;
+  if (twcc) {
+    GstRtcTwccFeedback feedback;
+    GError *error = NULL;
+
+    if (gst_rtc_twcc_feedback_parse (data, len, &feedback, &error)) {
+      gst_rtc_bandwidth_estimator_on_feedback (entry->bwe, &feedback, now);
+      gst_rtc_twcc_feedback_clear (&feedback);
+    } else {
+      GST_WARNING ("transport-cc feedback ignored: %s", error->message);
+      g_clear_error (&error);
+    }
+  } else {
+    guint64 bitrate;
+
+    /* other application feedback is not an error */
+    if (len >= 16 && memcmp (data + 12, "REMB", 4) == 0
+        && gst_rtc_remb_parse (data, len, &bitrate, NULL))
+      gst_rtc_bandwidth_estimator_on_remb (entry->bwe, bitrate, now);
+  }
+}
+
 static gboolean
-rtcp_ssrcs (GstBuffer * buffer, RtcpSsrcs * ssrcs)
+rtcp_ssrcs (RtcTransportEntry * entry, GstBuffer * buffer, RtcpSsrcs * ssrcs)
 {
   GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
   GstRTCPPacket packet;
@@ -1448,10 +1737,15 @@ rtcp_ssrcs (GstBuffer * buffer, RtcpSsrcs * ssrcs)
               gst_rtcp_packet_bye_get_nth_ssrc (&packet, i));
         break;
       case GST_RTCP_TYPE_RTPFB:
-        if (gst_rtcp_packet_fb_get_type (&packet) == RTPFB_FMT_TWCC)
+        if (gst_rtcp_packet_fb_get_type (&packet) == RTPFB_FMT_TWCC) {
           ssrcs->twcc_feedback++;
+          feed_estimator (entry, &rtcp, &packet, TRUE, ssrcs);
+        }
         /* fall through */
       case GST_RTCP_TYPE_PSFB:
+        if (gst_rtcp_packet_get_type (&packet) == GST_RTCP_TYPE_PSFB
+            && gst_rtcp_packet_fb_get_type (&packet) == PSFB_FMT_AFB)
+          feed_estimator (entry, &rtcp, &packet, FALSE, ssrcs);
         add_ssrc (ssrcs->remote, &ssrcs->n_remote,
             gst_rtcp_packet_fb_get_sender_ssrc (&packet));
         ssrc = gst_rtcp_packet_fb_get_media_ssrc (&packet);
@@ -1477,13 +1771,13 @@ static void
 route_rtcp (GstRtcBin * bin, RtcTransportEntry * entry, GstBuffer * buffer)
 {
   GPtrArray *targets = g_ptr_array_new_with_free_func (gst_object_unref);
-  RtcpSsrcs ssrcs = { {0,}, 0, {0,}, 0, 0 };
+  RtcpSsrcs ssrcs = { {0,}, 0, {0,}, 0, 0, FALSE };
   gint mlines[64];
   guint sessions[64];
   guint n_sessions = 0;
   guint i, j;
 
-  if (!rtcp_ssrcs (buffer, &ssrcs)) {
+  if (!rtcp_ssrcs (entry, buffer, &ssrcs)) {
     GST_WARNING_OBJECT (bin, "malformed RTCP dropped");
     gst_buffer_unref (buffer);
     g_ptr_array_unref (targets);
@@ -1535,6 +1829,8 @@ route_rtcp (GstRtcBin * bin, RtcTransportEntry * entry, GstBuffer * buffer)
     feed (bin, g_ptr_array_index (targets, i), TRUE, gst_buffer_ref (buffer));
   gst_buffer_unref (buffer);
   g_ptr_array_unref (targets);
+  if (ssrcs.bandwidth_feedback)
+    rtc_bin_media_apply_bandwidth (bin, entry);
 }
 
 /* The transport's receive function, on an ICE worker thread. */
@@ -1742,6 +2038,10 @@ add_transport_stats (GstRtcBin * bin, GstStructure * report,
             "bytes-sent"),
         "bytesReceived", G_TYPE_UINT64, stats_uint64 (transport_stats,
             "bytes-received"), NULL);
+    if (entry->bwe != NULL)
+      gst_structure_set (pair, "availableOutgoingBitrate", G_TYPE_DOUBLE,
+          (gdouble) gst_rtc_bandwidth_estimator_get_target (entry->bwe),
+          NULL);
     stats_add (report, pair);
     add_candidate_stats (report, "local-candidate", local_id, id, local,
         timestamp);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "rtc.h"
+#include "congestion.h"
 
 G_BEGIN_DECLS
 
@@ -62,6 +63,13 @@ struct _RtcTransportEntry
 
   /* transport-wide sequence number of the TWCC header extension */
   guint twcc_seqnum;
+
+  /* send-side bandwidth estimation (NULL when congestion control is off);
+   * the estimator has its own lock */
+  GstRtcBandwidthEstimator *bwe;
+  /* what was last given to the encoders, and when (hold_lock) */
+  guint bwe_applied;
+  gint64 bwe_applied_us;
 };
 
 /* What a transceiver is to the bin. Guarded by the bin's lock, except
@@ -179,6 +187,10 @@ struct _GstRtcBin
   GstRtcBundlePolicy bundle_policy;
   guint latency;
   gboolean mid_extension;
+  gboolean congestion_control;
+  guint start_bitrate;
+  guint min_bitrate;
+  guint max_bitrate;
 
   /* The operations chain. */
   GMutex ops_lock;
@@ -198,6 +210,7 @@ struct _GstRtcBin
 
 /* bin-media.c */
 G_GNUC_INTERNAL void rtc_bin_media_setup_rtpbin (GstRtcBin * bin);
+G_GNUC_INTERNAL void rtc_bin_media_apply_bandwidth (GstRtcBin * bin, RtcTransportEntry * entry);
 G_GNUC_INTERNAL void rtc_bin_media_link_send (GstRtcBin * bin,
     GstRtcTransceiver * transceiver);
 G_GNUC_INTERNAL void rtc_bin_media_link_receive (GstRtcBin * bin,

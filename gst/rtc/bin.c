@@ -48,6 +48,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_rtc_transceiver_debug);
 /* Enough for one NACK round trip on most paths, half of webrtcbin's 200. */
 #define DEFAULT_LATENCY 100
 #define DEFAULT_MID_EXTENSION TRUE
+#define DEFAULT_CONGESTION_CONTROL TRUE
+#define DEFAULT_START_BITRATE 1000000
+#define DEFAULT_MIN_BITRATE 30000
+#define DEFAULT_MAX_BITRATE 8000000
 #define DEFAULT_DIRECTION GST_RTC_DIRECTION_SENDRECV
 
 /* an RTX payload type still to be chosen */
@@ -78,6 +82,14 @@ enum
 
 static GParamSpec *transceiver_properties[TRANSCEIVER_N_PROPERTIES];
 
+/**
+ * GstRtcTransceiver:
+ *
+ * One m-line of an rtcbin: the W3C RTCRtpTransceiver, with its wanted and
+ * negotiated directions, its MID, media kind and codec preferences. Made
+ * by gst_rtc_bin_add_transceiver(), by a sink pad request or by a remote
+ * offer; listed by gst_rtc_bin_get_transceivers().
+ */
 G_DEFINE_TYPE_WITH_CODE (GstRtcTransceiver, gst_rtc_transceiver,
     GST_TYPE_OBJECT, GST_DEBUG_CATEGORY_INIT (gst_rtc_transceiver_debug,
         "rtctransceiver", 0, "gst-rtc transceiver"));
@@ -306,6 +318,8 @@ kind_from_caps (const GstCaps * caps, GstRtcMediaKind * kind)
  * gst_rtc_transceiver_get_direction:
  * @transceiver: a transceiver
  *
+ * Gets the direction the application asked for (W3C direction).
+ *
  * Returns: the direction we want
  */
 GstRtcDirection
@@ -360,6 +374,8 @@ gst_rtc_transceiver_set_direction (GstRtcTransceiver * transceiver,
  * gst_rtc_transceiver_get_current_direction:
  * @transceiver: a transceiver
  *
+ * Gets the direction the last negotiation agreed on (W3C currentDirection).
+ *
  * Returns: the negotiated direction, %GST_RTC_DIRECTION_NONE before the
  *   first negotiation that included it
  */
@@ -381,6 +397,8 @@ gst_rtc_transceiver_get_current_direction (GstRtcTransceiver * transceiver)
  * gst_rtc_transceiver_get_mid:
  * @transceiver: a transceiver
  *
+ * Gets the media identification (`a=mid`) of @transceiver.
+ *
  * Returns: (transfer full) (nullable): the mid of its m-line
  */
 gchar *
@@ -399,6 +417,8 @@ gst_rtc_transceiver_get_mid (GstRtcTransceiver * transceiver)
 /**
  * gst_rtc_transceiver_get_mline_index:
  * @transceiver: a transceiver
+ *
+ * Gets the position of the m-line of @transceiver in the descriptions.
  *
  * Returns: the index of its m-line, %G_MAXUINT while it has none
  */
@@ -419,6 +439,8 @@ gst_rtc_transceiver_get_mline_index (GstRtcTransceiver * transceiver)
  * gst_rtc_transceiver_get_kind:
  * @transceiver: a transceiver
  *
+ * Gets the media kind of @transceiver.
+ *
  * Returns: audio or video
  */
 GstRtcMediaKind
@@ -438,6 +460,8 @@ gst_rtc_transceiver_get_kind (GstRtcTransceiver * transceiver)
 /**
  * gst_rtc_transceiver_get_codec_preferences:
  * @transceiver: a transceiver
+ *
+ * Gets the RTP caps used for @transceiver when its sink pad has none.
  *
  * Returns: (transfer full) (nullable): the codec preferences
  */
@@ -585,6 +609,10 @@ enum
   PROP_CERTIFICATE,
   PROP_ICE_AGENT,
   PROP_MID_EXTENSION,
+  PROP_CONGESTION_CONTROL,
+  PROP_START_BITRATE,
+  PROP_MIN_BITRATE,
+  PROP_MAX_BITRATE,
   N_PROPERTIES
 };
 
@@ -617,6 +645,14 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink_%u",
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src_%u",
     GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS ("application/x-rtp"));
 
+/**
+ * GstRtcBin:
+ *
+ * The `rtcbin` element: one WebRTC peer connection, with the actions and
+ * signals of webrtcbin and the W3C RTCPeerConnection, and typed methods
+ * (gst_rtc_bin_create_offer_async() and the others) for applications and
+ * bindings. See the element's documentation.
+ */
 G_DEFINE_TYPE_WITH_CODE (GstRtcBin, gst_rtc_bin, GST_TYPE_BIN,
     GST_DEBUG_CATEGORY_INIT (gst_rtc_bin_debug, "rtcbin", 0,
         "gst-rtc peer connection"));
@@ -713,6 +749,7 @@ rtc_transport_entry_unref (RtcTransportEntry * entry)
   g_free (entry->remote_fingerprint);
   g_hash_table_unref (entry->held);
   g_hash_table_unref (entry->local_ssrcs);
+  g_clear_object (&entry->bwe);
   g_mutex_clear (&entry->hold_lock);
   g_free (entry);
 }
@@ -823,6 +860,11 @@ rtc_transport_entry_new (GstRtcBin * bin, GError ** error)
   g_mutex_init (&entry->hold_lock);
   entry->held = g_hash_table_new_full (NULL, NULL, NULL, held_ssrc_free);
   entry->local_ssrcs = g_hash_table_new (NULL, NULL);
+  RTC_BIN_LOCK (bin);
+  if (bin->congestion_control)
+    entry->bwe = gst_rtc_bandwidth_estimator_new (bin->start_bitrate,
+        MIN (bin->min_bitrate, bin->max_bitrate), bin->max_bitrate);
+  RTC_BIN_UNLOCK (bin);
 
   gst_rtc_transport_set_ice_stream (entry->transport, stream);
   gst_rtc_transport_set_receive_func (entry->transport,
@@ -4093,6 +4135,18 @@ gst_rtc_bin_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_MID_EXTENSION:
       g_value_set_boolean (value, bin->mid_extension);
       break;
+    case PROP_CONGESTION_CONTROL:
+      g_value_set_boolean (value, bin->congestion_control);
+      break;
+    case PROP_START_BITRATE:
+      g_value_set_uint (value, bin->start_bitrate);
+      break;
+    case PROP_MIN_BITRATE:
+      g_value_set_uint (value, bin->min_bitrate);
+      break;
+    case PROP_MAX_BITRATE:
+      g_value_set_uint (value, bin->max_bitrate);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -4171,6 +4225,26 @@ gst_rtc_bin_set_property (GObject * object, guint prop_id,
     case PROP_MID_EXTENSION:
       RTC_BIN_LOCK (bin);
       bin->mid_extension = g_value_get_boolean (value);
+      RTC_BIN_UNLOCK (bin);
+      break;
+    case PROP_CONGESTION_CONTROL:
+      RTC_BIN_LOCK (bin);
+      bin->congestion_control = g_value_get_boolean (value);
+      RTC_BIN_UNLOCK (bin);
+      break;
+    case PROP_START_BITRATE:
+      RTC_BIN_LOCK (bin);
+      bin->start_bitrate = g_value_get_uint (value);
+      RTC_BIN_UNLOCK (bin);
+      break;
+    case PROP_MIN_BITRATE:
+      RTC_BIN_LOCK (bin);
+      bin->min_bitrate = g_value_get_uint (value);
+      RTC_BIN_UNLOCK (bin);
+      break;
+    case PROP_MAX_BITRATE:
+      RTC_BIN_LOCK (bin);
+      bin->max_bitrate = g_value_get_uint (value);
       RTC_BIN_UNLOCK (bin);
       break;
     default:
@@ -4613,6 +4687,54 @@ gst_rtc_bin_class_init (GstRtcBinClass * klass)
       "Write the MID RTP header extension into sent packets",
       DEFAULT_MID_EXTENSION, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * GstRtcBin:congestion-control:
+   *
+   * Whether the send-side bandwidth estimate (Google Congestion Control
+   * over transport-wide-cc feedback, or the peer's REMB) drives the
+   * encoders upstream of the `sink_%u` pads: vp8enc and vp9enc
+   * `target-bitrate`, x264enc `bitrate` (kbit/s), openh264enc `bitrate`,
+   * and any other encoder with a `bitrate` or `target-bitrate` property in
+   * bit/s. Audio encoders are left alone; video gets the estimate minus
+   * what the audio senders use, shared equally. Each change is also posted
+   * as an `rtcbin-bandwidth` element message. Applies to transports made
+   * after it is set.
+   */
+  properties[PROP_CONGESTION_CONTROL] =
+      g_param_spec_boolean ("congestion-control", "Congestion control",
+      "Adapt the encoders' bitrates to the estimated available bandwidth",
+      DEFAULT_CONGESTION_CONTROL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstRtcBin:start-bitrate:
+   *
+   * The first estimate (bit/s), until feedback says more.
+   */
+  properties[PROP_START_BITRATE] =
+      g_param_spec_uint ("start-bitrate", "Start bitrate",
+      "First bandwidth estimate (bit/s)", 10000, G_MAXINT,
+      DEFAULT_START_BITRATE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstRtcBin:min-bitrate:
+   *
+   * The estimate never goes below this (bit/s).
+   */
+  properties[PROP_MIN_BITRATE] =
+      g_param_spec_uint ("min-bitrate", "Minimum bitrate",
+      "Lowest bandwidth estimate (bit/s)", 10000, G_MAXINT,
+      DEFAULT_MIN_BITRATE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstRtcBin:max-bitrate:
+   *
+   * The estimate never goes above this (bit/s).
+   */
+  properties[PROP_MAX_BITRATE] =
+      g_param_spec_uint ("max-bitrate", "Maximum bitrate",
+      "Highest bandwidth estimate (bit/s)", 10000, G_MAXINT,
+      DEFAULT_MAX_BITRATE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (gobject_class, N_PROPERTIES, properties);
 
   /**
@@ -4747,6 +4869,8 @@ gst_rtc_bin_class_init (GstRtcBinClass * klass)
    * GstRtcBin::get-transceivers:
    * @bin: the rtcbin
    *
+   * Lists the transceivers (W3C getTransceivers).
+   *
    * Returns: (transfer full) (element-type GstRtcTransceiver): the
    *   transceivers, in creation order (a #GArray of pointers, as
    *   webrtcbin's)
@@ -4857,6 +4981,10 @@ gst_rtc_bin_init (GstRtcBin * bin)
   bin->ice_transport_policy = DEFAULT_ICE_TRANSPORT_POLICY;
   bin->latency = DEFAULT_LATENCY;
   bin->mid_extension = DEFAULT_MID_EXTENSION;
+  bin->congestion_control = DEFAULT_CONGESTION_CONTROL;
+  bin->start_bitrate = DEFAULT_START_BITRATE;
+  bin->min_bitrate = DEFAULT_MIN_BITRATE;
+  bin->max_bitrate = DEFAULT_MAX_BITRATE;
   bin->cname = random_token (16);
   bin->stream_id = random_token (16);
   /* RFC 8866: a numeric session id, below 2^63 */
@@ -4874,6 +5002,9 @@ gst_rtc_bin_init (GstRtcBin * bin)
 /**
  * gst_rtc_bin_new:
  * @name: (nullable): the element name
+ *
+ * Creates an rtcbin element, as gst_element_factory_make() ("rtcbin", @name)
+ * does.
  *
  * Returns: (transfer floating): a new rtcbin
  */
@@ -4925,6 +5056,8 @@ gst_rtc_bin_create_offer_async (GstRtcBin * bin, const GstStructure * options,
  * @result: the result
  * @error: return location for a #GError
  *
+ * Finishes gst_rtc_bin_create_offer_async().
+ *
  * Returns: (transfer full) (nullable): the offer's SDP, or %NULL with
  *   @error set
  */
@@ -4968,6 +5101,8 @@ gst_rtc_bin_create_answer_async (GstRtcBin * bin,
  * @bin: an rtcbin
  * @result: the result
  * @error: return location for a #GError
+ *
+ * Finishes gst_rtc_bin_create_answer_async().
  *
  * Returns: (transfer full) (nullable): the answer's SDP, or %NULL with
  *   @error set
@@ -5016,6 +5151,8 @@ gst_rtc_bin_set_local_description_async (GstRtcBin * bin, GstRtcSdpType type,
  * @result: the result
  * @error: return location for a #GError
  *
+ * Finishes gst_rtc_bin_set_local_description_async().
+ *
  * Returns: %TRUE if the description was set
  */
 gboolean
@@ -5061,6 +5198,8 @@ gst_rtc_bin_set_remote_description_async (GstRtcBin * bin,
  * @bin: an rtcbin
  * @result: the result
  * @error: return location for a #GError
+ *
+ * Finishes gst_rtc_bin_set_remote_description_async().
  *
  * Returns: %TRUE if the description was set
  */
@@ -5176,6 +5315,8 @@ gst_rtc_bin_add_transceiver (GstRtcBin * bin, GstRtcDirection direction,
  * gst_rtc_bin_get_transceivers:
  * @bin: an rtcbin
  *
+ * Lists the transceivers of @bin (W3C getTransceivers).
+ *
  * Returns: (transfer container) (element-type GstRtcTransceiver): the
  *   transceivers, in creation order
  */
@@ -5248,6 +5389,8 @@ gst_rtc_bin_get_stats_async (GstRtcBin * bin, GCancellable * cancellable,
  * @result: the result
  * @error: return location for a #GError
  *
+ * Finishes gst_rtc_bin_get_stats_async().
+ *
  * Returns: (transfer full) (nullable): the statistics
  */
 GstStructure *
@@ -5261,6 +5404,8 @@ gst_rtc_bin_get_stats_finish (GstRtcBin * bin, GAsyncResult * result,
 /**
  * gst_rtc_bin_get_ice_agent:
  * @bin: an rtcbin
+ *
+ * Gets the ICE agent that all transports of @bin gather and check on.
  *
  * Returns: (transfer none): the ICE agent of @bin
  */

@@ -70,6 +70,8 @@ gst_rtc_demux_classify (const guint8 * data, gsize len)
  * gst_rtc_packet_kind_to_string:
  * @kind: a packet kind
  *
+ * Names a packet kind.
+ *
  * Returns: a short name for @kind, for logs
  */
 const gchar *

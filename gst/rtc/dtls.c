@@ -505,6 +505,13 @@ struct _GstRtcCertificate
   SSL_CTX *ssl_ctx;
 };
 
+/**
+ * GstRtcCertificate:
+ *
+ * A DTLS certificate and its private key (ECDSA P-256, self-signed unless
+ * loaded from PEM). Its SHA-256 fingerprint is what the SDP announces and
+ * what the peer checks.
+ */
 G_DEFINE_FINAL_TYPE_WITH_CODE (GstRtcCertificate, gst_rtc_certificate,
     G_TYPE_OBJECT, debug_init ());
 
@@ -673,6 +680,8 @@ gst_rtc_certificate_new_from_pem (const gchar * pem, GError ** error)
  * gst_rtc_certificate_get_fingerprint:
  * @certificate: a #GstRtcCertificate
  *
+ * Gets the SHA-256 fingerprint of @certificate.
+ *
  * Returns: (transfer full): the certificate's fingerprint as it goes into
  *   an SDP `a=fingerprint` attribute: `sha-256 ` and the 32 bytes of the
  *   digest in uppercase hex, separated by colons
@@ -689,6 +698,8 @@ gst_rtc_certificate_get_fingerprint (GstRtcCertificate * certificate)
  * gst_rtc_certificate_get_pem:
  * @certificate: a #GstRtcCertificate
  * @with_private_key: whether to append the private key (unencrypted PKCS#8)
+ *
+ * Exports @certificate in PEM.
  *
  * Returns: (transfer full): the certificate in PEM, followed by its
  *   private key if @with_private_key is %TRUE. Treat the key as a secret.
@@ -847,6 +858,13 @@ struct _GstRtcDtlsConnection
   gboolean emit_keys_ready;
 };
 
+/**
+ * GstRtcDtlsConnection:
+ *
+ * One DTLS-SRTP handshake over OpenSSL memory BIOs: records in and out as
+ * plain buffers, the peer certificate checked against the fingerprint
+ * signalled for it before the SRTP keys are exported.
+ */
 G_DEFINE_FINAL_TYPE_WITH_CODE (GstRtcDtlsConnection, gst_rtc_dtls_connection,
     G_TYPE_OBJECT, debug_init ());
 
@@ -1722,6 +1740,8 @@ gst_rtc_dtls_connection_set_send_func (GstRtcDtlsConnection * connection,
  * gst_rtc_dtls_connection_get_role:
  * @connection: a #GstRtcDtlsConnection
  *
+ * Gets the DTLS role of @connection.
+ *
  * Returns: the role given at creation
  */
 GstRtcDtlsRole
@@ -1928,6 +1948,8 @@ gst_rtc_dtls_connection_receive (GstRtcDtlsConnection * connection,
  * gst_rtc_dtls_connection_get_state:
  * @connection: a #GstRtcDtlsConnection
  *
+ * Gets the state of @connection.
+ *
  * Returns: the current state
  */
 GstRtcDtlsState
@@ -1947,6 +1969,8 @@ gst_rtc_dtls_connection_get_state (GstRtcDtlsConnection * connection)
 /**
  * gst_rtc_dtls_connection_get_error:
  * @connection: a #GstRtcDtlsConnection
+ *
+ * Gets the error that failed @connection.
  *
  * Returns: (transfer full) (nullable): a copy of the error that failed the
  *   connection, or %NULL if it has not failed
@@ -2051,6 +2075,8 @@ gst_rtc_dtls_connection_get_srtp_keys (GstRtcDtlsConnection * connection,
 /**
  * gst_rtc_dtls_connection_get_peer_certificate_pem:
  * @connection: a #GstRtcDtlsConnection
+ *
+ * Gets the certificate the peer presented in the handshake.
  *
  * Returns: (transfer full) (nullable): the certificate the peer presented,
  *   in PEM, or %NULL if none arrived yet

@@ -1152,6 +1152,8 @@ gst_rtc_fanout_class_init (GstRtcFanoutClass * klass)
 /**
  * gst_rtc_fanout_viewer_config_new:
  *
+ * Creates a viewer configuration, to fill in and hand to the fan-out.
+ *
  * Returns: (transfer full): an empty viewer configuration
  */
 GstRtcFanoutViewerConfig *
@@ -1200,6 +1202,8 @@ G_STATIC_ASSERT (sizeof (((GstRtcFanoutStreamConfig *) NULL)->_gst_reserved) >
 /**
  * gst_rtc_fanout_stream_config_get_mid:
  * @config: one stream of a viewer configuration
+ *
+ * Gets the MID one stream of a viewer configuration is sent with.
  *
  * Returns: (nullable): the MID set by hand in @config's `mid` field, else
  *   the one gst_rtc_fanout_viewer_config_add_stream() stored in @config
@@ -1266,6 +1270,8 @@ gst_rtc_fanout_viewer_config_add_stream (GstRtcFanoutViewerConfig * config,
 
 /**
  * gst_rtc_fanout_new:
+ *
+ * Creates a fan-out.
  *
  * Returns: (transfer full): a new fan-out, with no stream and no viewer
  */
@@ -2089,6 +2095,8 @@ gst_rtc_fanout_request_keyframe (GstRtcFanout * fanout, guint stream_id)
 /**
  * gst_rtc_fanout_get_n_viewers:
  * @fanout: a fan-out
+ *
+ * Counts the viewers of @fanout.
  *
  * Returns: how many viewers the fan-out has
  */

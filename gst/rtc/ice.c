@@ -416,6 +416,8 @@ gst_rtc_ice_candidate_to_string (const GstRtcIceCandidateInfo * info)
  * gst_rtc_ice_candidate_type_to_string:
  * @type: a candidate type
  *
+ * Names a candidate type.
+ *
  * Returns: (transfer none) (nullable): "host", "srflx", "prflx" or "relay",
  *   as in the `typ` of a candidate attribute; %NULL for an unknown value
  */
@@ -1067,6 +1069,13 @@ struct _GstRtcIceAgent
   GHashTable *streams;
 };
 
+/**
+ * GstRtcIceAgent:
+ *
+ * One libnice agent on a worker's main context, with the STUN and TURN
+ * servers and the transport policy of a peer connection; it makes the
+ * #GstRtcIceStream objects of its transports.
+ */
 G_DEFINE_TYPE_WITH_CODE (GstRtcIceAgent, gst_rtc_ice_agent, GST_TYPE_OBJECT,
     GST_DEBUG_CATEGORY_INIT (gst_rtc_ice_agent_debug, "rtciceagent", 0,
         "gst-rtc ICE agent"));
@@ -1677,6 +1686,8 @@ gst_rtc_ice_agent_new (GMainContext * context)
  * gst_rtc_ice_agent_get_context:
  * @agent: an agent
  *
+ * Gets the main context @agent and its streams run on.
+ *
  * Returns: (transfer none): the context the agent runs on
  */
 GMainContext *
@@ -1897,6 +1908,40 @@ gst_rtc_ice_agent_clear_turn_servers (GstRtcIceAgent * agent)
   GST_OBJECT_UNLOCK (agent);
 }
 
+/**
+ * gst_rtc_ice_agent_dup_turn_uris:
+ * @agent: an agent
+ *
+ * The TURN servers added so far, as `turn:` URIs with their (resolved)
+ * address, user name and password: for the connectivity doctor, which
+ * probes them itself (libnice reports no TURN errors).
+ *
+ * Returns: (transfer full) (array zero-terminated=1): the URIs
+ */
+gchar **
+gst_rtc_ice_agent_dup_turn_uris (GstRtcIceAgent * agent)
+{
+  GPtrArray *uris;
+  guint i;
+
+  g_return_val_if_fail (GST_RTC_IS_ICE_AGENT (agent), NULL);
+
+  uris = g_ptr_array_new ();
+  GST_OBJECT_LOCK (agent);
+  for (i = 0; i < agent->turn_servers->len; i++) {
+    TurnServer *turn = g_ptr_array_index (agent->turn_servers, i);
+    gboolean v6 = strchr (turn->ip, ':') != NULL;
+
+    g_ptr_array_add (uris, g_strdup_printf ("turn:%s:%s@%s%s%s:%u?transport=%s",
+            turn->username, turn->password, v6 ? "[" : "", turn->ip,
+            v6 ? "]" : "", turn->port,
+            turn->type == NICE_RELAY_TYPE_TURN_TCP ? "tcp" : "udp"));
+  }
+  GST_OBJECT_UNLOCK (agent);
+  g_ptr_array_add (uris, NULL);
+  return (gchar **) g_ptr_array_free (uris, FALSE);
+}
+
 /* ------------------------------------------------------------------------ */
 /* GstRtcIceStream                                                          */
 /* ------------------------------------------------------------------------ */
@@ -2000,6 +2045,13 @@ struct _GstRtcIceStream
   GstRtcIceGatheringState notified_gathering_state;
 };
 
+/**
+ * GstRtcIceStream:
+ *
+ * One ICE stream (a single component) of a #GstRtcIceAgent: local
+ * credentials and candidates, the remote ones, its connectivity checks and
+ * the selected pair that carries one transport.
+ */
 G_DEFINE_TYPE_WITH_CODE (GstRtcIceStream, gst_rtc_ice_stream, GST_TYPE_OBJECT,
     GST_DEBUG_CATEGORY_INIT (gst_rtc_ice_stream_debug, "rtcicestream", 0,
         "gst-rtc ICE stream"));
@@ -2817,6 +2869,8 @@ gst_rtc_ice_agent_create_stream (GstRtcIceAgent * agent, GError ** error)
  * gst_rtc_ice_stream_get_agent:
  * @stream: a stream
  *
+ * Gets the agent @stream belongs to.
+ *
  * Returns: (transfer none): the agent of @stream, which the stream keeps
  *   alive as long as itself
  */
@@ -2831,6 +2885,8 @@ gst_rtc_ice_stream_get_agent (GstRtcIceStream * stream)
 /**
  * gst_rtc_ice_stream_get_id:
  * @stream: a stream
+ *
+ * Gets the libnice stream id of @stream.
  *
  * Returns: the libnice stream id of @stream
  */
@@ -3148,6 +3204,8 @@ gst_rtc_ice_stream_add_remote_candidate (GstRtcIceStream * stream,
  * gst_rtc_ice_stream_get_state:
  * @stream: a stream
  *
+ * Gets the ICE transport state of @stream.
+ *
  * Returns: the ICE transport state, see #GstRtcIceStream:state
  */
 GstRtcIceState
@@ -3167,6 +3225,8 @@ gst_rtc_ice_stream_get_state (GstRtcIceStream * stream)
 /**
  * gst_rtc_ice_stream_get_gathering_state:
  * @stream: a stream
+ *
+ * Gets the candidate gathering state of @stream.
  *
  * Returns: the gathering state
  */

@@ -8,7 +8,19 @@ G_BEGIN_DECLS
 
 /* ---- candidate strings (pure functions) ---- */
 
+/**
+ * GST_RTC_ICE_MAX_ADDRESS_LEN:
+ *
+ * The size of #GstRtcIceCandidateInfo's address buffer, terminating NUL
+ * included.
+ */
 #define GST_RTC_ICE_MAX_ADDRESS_LEN 256
+/**
+ * GST_RTC_ICE_MAX_FOUNDATION_LEN:
+ *
+ * The size of #GstRtcIceCandidateInfo's foundation buffer: 32 characters
+ * (RFC 8445) and the terminating NUL.
+ */
 #define GST_RTC_ICE_MAX_FOUNDATION_LEN 33
 
 /**
@@ -125,6 +137,9 @@ gboolean gst_rtc_ice_agent_add_turn_server (GstRtcIceAgent * agent,
 
 GST_RTC_API
 void gst_rtc_ice_agent_clear_turn_servers (GstRtcIceAgent * agent);
+
+GST_RTC_API
+gchar ** gst_rtc_ice_agent_dup_turn_uris (GstRtcIceAgent * agent);
 
 GST_RTC_API
 GstRtcIceStream * gst_rtc_ice_agent_create_stream (GstRtcIceAgent * agent,

@@ -105,6 +105,13 @@ struct _GstRtcSsrcRouter
   guint64 learnt_mid, learnt_rid, learnt_ssrc, learnt_pt;
 };
 
+/**
+ * GstRtcSsrcRouter:
+ *
+ * Tells which m-line a received RTP packet of a BUNDLE transport belongs
+ * to: by MID header extension, then RID, then `a=ssrc`, then a payload
+ * type unique to one m-line; it learns each SSRC once placed.
+ */
 G_DEFINE_TYPE_WITH_CODE (GstRtcSsrcRouter, gst_rtc_ssrc_router,
     G_TYPE_OBJECT, GST_DEBUG_CATEGORY_INIT (gst_rtc_ssrc_router_debug,
         "rtcrouter", 0, "gst-rtc BUNDLE SSRC router"));
@@ -151,6 +158,8 @@ gst_rtc_ssrc_router_init (GstRtcSsrcRouter * router)
 
 /**
  * gst_rtc_ssrc_router_new:
+ *
+ * Creates an SSRC router.
  *
  * Returns: (transfer full): a router that knows no m-line yet
  */
@@ -671,6 +680,8 @@ gst_rtc_ssrc_router_set_max_ssrcs (GstRtcSsrcRouter * router,
  * gst_rtc_ssrc_router_get_n_ssrcs:
  * @router: a router
  *
+ * Counts the SSRCs @router has placed and remembers.
+ *
  * Returns: how many SSRCs the router remembers now
  */
 guint
@@ -689,6 +700,8 @@ gst_rtc_ssrc_router_get_n_ssrcs (GstRtcSsrcRouter * router)
 /**
  * gst_rtc_ssrc_router_get_stats:
  * @router: a router
+ *
+ * Gets the counters of @router.
  *
  * Returns: (transfer full): the router's counters: `routed`, `unknown`
  *   (held or dropped), `malformed`, `evicted`, and how many packets were

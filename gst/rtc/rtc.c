@@ -18,6 +18,13 @@
 #include <srtp2/srtp.h>
 #include <openssl/ssl.h>
 
+/**
+ * gst_rtc_error_quark:
+ *
+ * The quark of %GST_RTC_ERROR, the error domain of gst-rtc.
+ *
+ * Returns: the error domain of gst-rtc's #GError values
+ */
 G_DEFINE_QUARK (gst-rtc-error-quark, gst_rtc_error);
 
 /**
@@ -36,6 +43,8 @@ gst_rtc_init (void)
 
     if (!gst_is_initialized ())
       gst_init (NULL, NULL);
+    /* "ws://host:port/room" can be set where a GstRtcSignaller goes. */
+    gst_rtc_signaller_register_value_table ();
     OPENSSL_init_ssl (0, NULL);
     /* Another user of libsrtp2 in the process (aiortc's pylibsrtp, say)
      * may have initialised it already; that is not an error for us. */

@@ -17,6 +17,7 @@
 #include <gst/rtc/signalling/httpserver.h>
 #include <gst/rtc/signalling/signaller.h>
 #include <gst/rtc/signalling/wsproto.h>
+#include <gst/rtc/signalling/wssignaller.h>
 
 G_BEGIN_DECLS
 

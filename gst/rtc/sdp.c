@@ -335,6 +335,8 @@ gst_rtc_codec_new (guint payload_type, const gchar * encoding_name,
  * gst_rtc_codec_copy:
  * @codec: a #GstRtcCodec
  *
+ * Copies a codec description.
+ *
  * Returns: (transfer full): a deep copy of @codec
  */
 GstRtcCodec *
@@ -724,6 +726,8 @@ gst_rtc_media_description_new (guint mline, GstRtcMediaKind kind)
  * gst_rtc_media_description_copy:
  * @media: a #GstRtcMediaDescription
  *
+ * Copies an m-line description.
+ *
  * Returns: (transfer full): a deep copy of @media
  */
 GstRtcMediaDescription *
@@ -833,6 +837,8 @@ gst_rtc_session_description_new (GstRtcSdpType type)
 /**
  * gst_rtc_session_description_copy:
  * @desc: a #GstRtcSessionDescription
+ *
+ * Copies a session description.
  *
  * Returns: (transfer full): a deep copy of @desc
  */
@@ -2315,6 +2321,8 @@ gst_rtc_session_description_to_string (const GstRtcSessionDescription * desc)
  * @name: "offer", "pranswer", "answer" or "rollback"
  * @type: (out): the type
  *
+ * Parses the W3C name of an SDP type.
+ *
  * Returns: %TRUE if @name is a known type
  */
 gboolean
@@ -2340,6 +2348,8 @@ gst_rtc_sdp_type_from_string (const gchar * name, GstRtcSdpType * type)
  * gst_rtc_sdp_type_to_string:
  * @type: a #GstRtcSdpType
  *
+ * Names an SDP type as the W3C API does.
+ *
  * Returns: its W3C name: "offer", "pranswer", "answer" or "rollback"
  */
 const gchar *
@@ -2362,6 +2372,8 @@ gst_rtc_sdp_type_to_string (GstRtcSdpType type)
 /**
  * gst_rtc_direction_to_string:
  * @direction: a #GstRtcDirection
+ *
+ * Names a direction as SDP does.
  *
  * Returns: its SDP attribute name ("sendrecv", "sendonly", "recvonly",
  *   "inactive"), or "none"
@@ -2397,6 +2409,8 @@ gst_rtc_direction_answer (GstRtcDirection offered, GstRtcDirection local)
 /**
  * gst_rtc_direction_reverse:
  * @direction: a direction seen from one side
+ *
+ * Turns a direction around.
  *
  * Returns: the same direction seen from the other side: sendonly and
  *   recvonly swap, the others stay

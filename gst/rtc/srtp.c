@@ -92,6 +92,12 @@ struct _GstRtcSrtpSession
   SrtpDirection rx;
 };
 
+/**
+ * GstRtcSrtpSession:
+ *
+ * The libsrtp2 sessions of one transport, inbound and outbound, keyed from
+ * DTLS-SRTP: protects and unprotects RTP and RTCP packets in place.
+ */
 G_DEFINE_TYPE_WITH_CODE (GstRtcSrtpSession, gst_rtc_srtp_session,
     G_TYPE_OBJECT, GST_DEBUG_CATEGORY_INIT (gst_rtc_srtp_debug, "rtcsrtp", 0,
         "gst-rtc SRTP session"));
@@ -99,6 +105,8 @@ G_DEFINE_TYPE_WITH_CODE (GstRtcSrtpSession, gst_rtc_srtp_session,
 /**
  * gst_rtc_srtp_profile_get_key_length:
  * @profile: an SRTP protection profile
+ *
+ * Gets the master key length of a protection profile.
  *
  * Returns: the length in bytes of the master key of @profile, 0 for
  *   %GST_RTC_SRTP_PROFILE_NONE or an unknown profile
@@ -119,6 +127,8 @@ gst_rtc_srtp_profile_get_key_length (GstRtcSrtpProfile profile)
  * gst_rtc_srtp_profile_get_salt_length:
  * @profile: an SRTP protection profile
  *
+ * Gets the master salt length of a protection profile.
+ *
  * Returns: the length in bytes of the master salt of @profile, 0 for
  *   %GST_RTC_SRTP_PROFILE_NONE or an unknown profile
  */
@@ -138,6 +148,8 @@ gst_rtc_srtp_profile_get_salt_length (GstRtcSrtpProfile profile)
 /**
  * gst_rtc_srtp_profile_to_string:
  * @profile: an SRTP protection profile
+ *
+ * Names a protection profile.
  *
  * Returns: (transfer none): the name RFC 5764 and RFC 7714 give @profile,
  *   such as "SRTP_AES128_CM_SHA1_80", or "none"
@@ -475,6 +487,8 @@ gst_rtc_srtp_session_set_keys (GstRtcSrtpSession * session,
  * gst_rtc_srtp_session_has_keys:
  * @session: a #GstRtcSrtpSession
  *
+ * Tells whether @session is keyed.
+ *
  * Returns: whether gst_rtc_srtp_session_set_keys() succeeded on @session
  */
 gboolean
@@ -493,6 +507,8 @@ gst_rtc_srtp_session_has_keys (GstRtcSrtpSession * session)
 /**
  * gst_rtc_srtp_session_get_profile:
  * @session: a #GstRtcSrtpSession
+ *
+ * Gets the protection profile @session is keyed with.
  *
  * Returns: the profile of the current keys, %GST_RTC_SRTP_PROFILE_NONE
  *   before any

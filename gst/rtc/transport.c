@@ -234,6 +234,9 @@ gst_rtc_transport_class_init (GstRtcTransportClass * klass)
  * @context: (nullable): the context that runs DTLS timers; %NULL picks a
  *   worker of the pool
  *
+ * Creates a transport: DTLS-SRTP with @certificate, over an ICE stream given
+ * later.
+ *
  * Returns: (transfer full): a new transport, with no lower side yet
  */
 GstRtcTransport *
@@ -260,6 +263,8 @@ gst_rtc_transport_new (GstRtcCertificate * certificate, GMainContext * context)
  * gst_rtc_transport_get_certificate:
  * @transport: a transport
  *
+ * Gets our DTLS certificate.
+ *
  * Returns: (transfer none): our DTLS certificate
  */
 GstRtcCertificate *
@@ -272,6 +277,8 @@ gst_rtc_transport_get_certificate (GstRtcTransport * transport)
 /**
  * gst_rtc_transport_get_local_fingerprint:
  * @transport: a transport
+ *
+ * Gets the fingerprint of our DTLS certificate.
  *
  * Returns: (transfer full): our certificate's fingerprint, in SDP form
  */
@@ -335,6 +342,8 @@ gst_rtc_transport_set_ice_stream (GstRtcTransport * transport,
 /**
  * gst_rtc_transport_get_ice_stream:
  * @transport: a transport
+ *
+ * Gets the ICE stream that carries @transport.
  *
  * Returns: (transfer full) (nullable): the ICE stream that carries the
  *   transport now
@@ -970,6 +979,8 @@ gst_rtc_transport_send_buffer (GstRtcTransport * transport,
  * gst_rtc_transport_get_state:
  * @transport: a transport
  *
+ * Gets the combined state of @transport.
+ *
  * Returns: the combined ICE and DTLS state
  */
 GstRtcTransportState
@@ -990,6 +1001,8 @@ gst_rtc_transport_get_state (GstRtcTransport * transport)
  * gst_rtc_transport_get_dtls_connection:
  * @transport: a transport
  *
+ * Gets the DTLS connection of @transport.
+ *
  * Returns: (transfer full) (nullable): the DTLS connection, once started
  */
 GstRtcDtlsConnection *
@@ -1009,6 +1022,8 @@ gst_rtc_transport_get_dtls_connection (GstRtcTransport * transport)
 /**
  * gst_rtc_transport_get_stats:
  * @transport: a transport
+ *
+ * Gets the counters of @transport.
  *
  * Returns: (transfer full): counters of the transport, with the SRTP
  *   session's in an `srtp` field and the selected pair's candidate types

@@ -129,6 +129,8 @@ gst_rtc_worker_pool_release_context (GMainContext * context)
 /**
  * gst_rtc_worker_pool_get_n_threads:
  *
+ * Counts the threads of the worker pool.
+ *
  * Returns: how many worker threads are running now
  */
 guint

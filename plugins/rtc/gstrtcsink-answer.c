@@ -171,6 +171,10 @@ gst_rtc_sink_answer_build (const GstRtcSessionDescription * offer,
       accepted[i] = answer_with_source (offered, &sources[s]);
       if (accepted[i] != NULL) {
         used[s] = TRUE;
+        for (guint a = 0; a < n_sources && sources[s].group != 0; a++) {
+          if (sources[a].group == sources[s].group)
+            used[a] = TRUE;
+        }
         source_of[i] = s;
         break;
       }
@@ -495,4 +499,215 @@ gst_rtc_sink_media_type_is (const gchar * content_type,
   while (*content_type == ' ' || *content_type == '\t')
     content_type++;
   return *content_type == '\0' || *content_type == ';';
+}
+
+/* ---- offers (WHIP: we publish) ---- */
+
+/* One-byte extension ids we offer. */
+#define OFFER_EXT_MID 1
+#define OFFER_EXT_TWCC 2
+#define OFFER_FIRST_PAYLOAD_TYPE 96
+#define OFFER_OPUS_PAYLOAD_TYPE 111
+
+static guint
+next_free_payload_type (gboolean * taken)
+{
+  for (guint pt = OFFER_FIRST_PAYLOAD_TYPE; pt < 128; pt++) {
+    if (!taken[pt] && pt != OFFER_OPUS_PAYLOAD_TYPE) {
+      taken[pt] = TRUE;
+      return pt;
+    }
+  }
+  return 0;
+}
+
+/**
+ * gst_rtc_sink_offer_build:
+ * @sources: (array length=n_sources): what we send; alternatives of a
+ *   group other than its first are left out (an offer has no viewer to
+ *   transcode for)
+ * @n_sources: how many
+ * @cname: the CNAME of our SSRCs
+ * @stream_id: the stream part of a=msid
+ * @out: (out caller-allocates): the offer in @out->answer, and in
+ *   @out->config the fan-out configuration as offered (one entry per
+ *   m-line, in order)
+ * @error: why there is nothing to offer
+ *
+ * A sendonly offer, one m-line per source (our codec, RTX for video, the
+ * MID and transport-wide-cc extensions), all in one BUNDLE group: what
+ * rtcsink POSTs to a WHIP endpoint. The transport attributes come later
+ * from gst_rtc_sink_answer_set_transport() with %GST_RTC_DTLS_SETUP_ACTPASS.
+ *
+ * Returns: %TRUE if there is at least one m-line
+ */
+gboolean
+gst_rtc_sink_offer_build (const GstRtcSinkSource * sources, guint n_sources,
+    const gchar * cname, const gchar * stream_id, GstRtcSinkAnswer * out,
+    GError ** error)
+{
+  gboolean taken[128] = { FALSE, };
+  gboolean group_used[GST_RTC_FANOUT_MAX_STREAMS + 1] = { FALSE, };
+  guint32 ssrcs[2 * GST_RTC_FANOUT_MAX_STREAMS];
+  guint n_ssrcs = 0, s;
+  GPtrArray *mids;
+
+  g_return_val_if_fail (n_sources <= GST_RTC_FANOUT_MAX_STREAMS, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  memset (out, 0, sizeof (*out));
+  taken[OFFER_OPUS_PAYLOAD_TYPE] = TRUE;
+  out->answer = gst_rtc_session_description_new (GST_RTC_SDP_TYPE_OFFER);
+  out->answer->ice_trickle = TRUE;
+  mids = g_ptr_array_new ();
+
+  for (s = 0; s < n_sources; s++) {
+    const GstRtcSinkSource *source = &sources[s];
+    GstRtcMediaDescription *media;
+    GstRtcCodec *codec;
+    guint index = out->answer->media->len;
+
+    if (source->codec == NULL)
+      continue;
+    if (source->group != 0) {
+      guint slot = source->group % G_N_ELEMENTS (group_used);
+
+      if (group_used[slot])
+        continue;
+      group_used[slot] = TRUE;
+    }
+    media = gst_rtc_media_description_new (index, source->kind);
+    media->mid = g_strdup_printf ("%u", index);
+    media->direction = GST_RTC_DIRECTION_SENDONLY;
+    codec = gst_rtc_codec_copy (source->codec);
+    if (source->kind == GST_RTC_MEDIA_KIND_AUDIO
+        && g_ascii_strcasecmp (codec->encoding_name, "opus") == 0
+        && !taken[OFFER_OPUS_PAYLOAD_TYPE + 1]) {
+      /* Opus at 111, as browsers have it; once only. */
+      codec->payload_type = OFFER_OPUS_PAYLOAD_TYPE;
+      taken[OFFER_OPUS_PAYLOAD_TYPE + 1] = TRUE;
+    } else {
+      codec->payload_type = next_free_payload_type (taken);
+    }
+    codec->rtx_payload_type = source->kind == GST_RTC_MEDIA_KIND_VIDEO ?
+        next_free_payload_type (taken) : 0;
+    if (codec->payload_type == 0) {
+      gst_rtc_codec_free (codec);
+      gst_rtc_media_description_free (media);
+      continue;
+    }
+    g_ptr_array_add (media->codecs, codec);
+    media->ext_mid = OFFER_EXT_MID;
+    media->ext_twcc = OFFER_EXT_TWCC;
+    media->ssrc = random_ssrc (ssrcs, n_ssrcs);
+    ssrcs[n_ssrcs++] = media->ssrc;
+    if (codec->rtx_payload_type != 0) {
+      media->rtx_ssrc = random_ssrc (ssrcs, n_ssrcs);
+      ssrcs[n_ssrcs++] = media->rtx_ssrc;
+    }
+    media->cname = g_strdup (cname);
+    media->msid = g_strdup_printf ("%s %s", stream_id, source->track_id);
+    media->rtcp_mux = TRUE;
+    media->rtcp_rsize = TRUE;
+    gst_rtc_fanout_viewer_config_add_stream (&out->config,
+        source->fanout_stream, codec->payload_type, codec->rtx_payload_type,
+        media->ssrc, media->rtx_ssrc, media->mid, media->ext_mid,
+        media->ext_twcc);
+    g_ptr_array_add (mids, media->mid);
+    g_ptr_array_add (out->answer->media, media);
+  }
+
+  if (out->answer->media->len == 0) {
+    g_set_error_literal (error, GST_RTC_ERROR, GST_RTC_ERROR_INVALID_STATE,
+        "nothing to offer yet: no input stream has caps");
+    g_ptr_array_unref (mids);
+    gst_rtc_sink_answer_clear (out);
+    return FALSE;
+  }
+  g_ptr_array_add (mids, NULL);
+  out->answer->bundle_mids = g_strdupv ((gchar **) mids->pdata);
+  g_ptr_array_unref (mids);
+  out->n_accepted = out->answer->media->len;
+  return TRUE;
+}
+
+static const GstRtcCodec *
+find_codec_by_name (const GstRtcMediaDescription * media, const gchar * name)
+{
+  for (guint i = 0; i < media->codecs->len; i++) {
+    const GstRtcCodec *codec = g_ptr_array_index (media->codecs, i);
+
+    if (g_ascii_strcasecmp (codec->encoding_name, name) == 0)
+      return codec;
+  }
+  return NULL;
+}
+
+/**
+ * gst_rtc_sink_offer_apply_answer:
+ * @offer: what gst_rtc_sink_offer_build() made
+ * @answer: the answer to it
+ * @error: why the answer cannot be used
+ *
+ * Rebuilds @offer->config for what @answer accepted: the m-lines it
+ * receives, with the payload types and extension ids it answered, and sets
+ * @offer->offer_tag to the accepted m-line whose transport carries the
+ * BUNDLE group (the answer's first mid).
+ *
+ * Returns: %TRUE if at least one m-line is accepted
+ */
+gboolean
+gst_rtc_sink_offer_apply_answer (GstRtcSinkAnswer * offer,
+    const GstRtcSessionDescription * answer, GError ** error)
+{
+  GstRtcFanoutViewerConfig config;
+  const GstRtcSessionDescription *ours;
+  gint tag = -1;
+  guint i;
+
+  g_return_val_if_fail (offer != NULL && offer->answer != NULL, FALSE);
+  g_return_val_if_fail (answer != NULL, FALSE);
+
+  ours = offer->answer;
+  if (!gst_rtc_sdp_validate_answer (ours, answer, error))
+    return FALSE;
+  memset (&config, 0, sizeof (config));
+
+  for (i = 0; i < ours->media->len && i < answer->media->len; i++) {
+    const GstRtcMediaDescription *offered = g_ptr_array_index (ours->media, i);
+    const GstRtcMediaDescription *answered =
+        g_ptr_array_index (answer->media, i);
+    const GstRtcCodec *our_codec = g_ptr_array_index (offered->codecs, 0);
+    const GstRtcCodec *codec;
+    const GstRtcFanoutStreamConfig *as_offered = &offer->config.streams[i];
+
+    if (answered->rejected || (answered->direction !=
+            GST_RTC_DIRECTION_RECVONLY
+            && answered->direction != GST_RTC_DIRECTION_SENDRECV))
+      continue;
+    if (answer->bundle_mids != NULL
+        && !strv_contains (answer->bundle_mids, offered->mid))
+      continue;
+    codec = find_codec_by_name (answered, our_codec->encoding_name);
+    if (codec == NULL)
+      continue;
+    gst_rtc_fanout_viewer_config_add_stream (&config, as_offered->stream_id,
+        codec->payload_type, our_codec->rtx_payload_type != 0 ?
+        codec->rtx_payload_type : 0, offered->ssrc,
+        codec->rtx_payload_type != 0 ? offered->rtx_ssrc : 0, offered->mid,
+        answered->ext_mid == offered->ext_mid ? offered->ext_mid : 0,
+        answered->ext_twcc == offered->ext_twcc ? offered->ext_twcc : 0);
+    if (tag < 0 || (answer->bundle_mids != NULL
+            && g_strcmp0 (answer->bundle_mids[0], offered->mid) == 0))
+      tag = i;
+  }
+  if (tag < 0) {
+    g_set_error_literal (error, GST_RTC_ERROR, GST_RTC_ERROR_NOT_SUPPORTED,
+        "the answer receives none of the offered streams");
+    return FALSE;
+  }
+  offer->config = config;
+  offer->n_accepted = config.n_streams;
+  offer->offer_tag = tag;
+  return TRUE;
 }

@@ -18,6 +18,9 @@ G_BEGIN_DECLS
  * @codec: what the payloader sends (name, clock rate, fmtp); its payload
  *   type does not matter: each viewer gets the one it offered
  * @track_id: the track part of a=msid
+ * @group: 0, or an id shared by alternatives for one input (its
+ *   passthrough stream and its transcoded ones): an m-line takes the first
+ *   of them it accepts, and the others are then used up with it
  *
  * One stream that rtcsink can send, as the answer builder sees it.
  */
@@ -27,6 +30,7 @@ typedef struct
   guint fanout_stream;
   const GstRtcCodec *codec;
   const gchar *track_id;
+  guint group;
 } GstRtcSinkSource;
 
 /**
@@ -63,6 +67,15 @@ void gst_rtc_sink_answer_clear (GstRtcSinkAnswer * answer);
 
 G_GNUC_INTERNAL
 GstRtcDtlsSetup gst_rtc_sink_answer_setup (GstRtcDtlsSetup offered);
+
+G_GNUC_INTERNAL
+gboolean gst_rtc_sink_offer_build (const GstRtcSinkSource * sources,
+    guint n_sources, const gchar * cname, const gchar * stream_id,
+    GstRtcSinkAnswer * out, GError ** error);
+
+G_GNUC_INTERNAL
+gboolean gst_rtc_sink_offer_apply_answer (GstRtcSinkAnswer * offer,
+    const GstRtcSessionDescription * answer, GError ** error);
 
 /**
  * GstRtcSinkSdpFrag:

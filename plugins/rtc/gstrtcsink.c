@@ -47,6 +47,13 @@
  * ]| H.264 encoded upstream is sent as it is; WHEP requests must carry
  * `Authorization: Bearer secret` (the viewer page takes `?token=secret`).
  *
+ * |[
+ * gst-launch-1.0 videotestsrc is-live=true ! rtcsink \
+ *     signaller=ws://127.0.0.1:8443/stage
+ * ]| Joins the room "stage" of gst-rtc-signalling as a producer and answers
+ * every consumer that offers (#GstRtcSink:signaller). Pages may also use
+ * `ws://host:8080/ws`, and #GstRtcSink:whip-url publishes to a WHIP server.
+ *
  * Playing with curl, given an offer in offer.sdp:
  * |[
  * curl -i -X POST -H 'Content-Type: application/sdp' \
@@ -59,6 +66,8 @@
 
 #include "gstrtcsink.h"
 #include "gstrtcsink-answer.h"
+#include "gstrtcsink-signalling.h"
+#include "gstrtcsink-transcode.h"
 
 #include <gst/rtc/rtc.h>
 #include <string.h>
@@ -113,7 +122,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_rtc_sink_debug);
   "video/x-h264; video/x-vp9"
 #define AUDIO_SINK_CAPS \
   "audio/x-raw, format=(string)S16LE, rate=(int)48000; audio/x-raw; " \
-  "audio/x-opus"
+  "audio/x-opus; audio/mpeg, mpegversion=(int){ 2, 4 }; audio/x-mulaw; " \
+  "audio/x-alaw"
 
 static GstStaticPadTemplate video_template =
 GST_STATIC_PAD_TEMPLATE ("video_%u", GST_PAD_SINK, GST_PAD_REQUEST,
@@ -144,6 +154,8 @@ typedef struct
   /* H.264 whose payloader caps have no profile-level-id (byte-stream
    * input without h264parse): read it from the first SPS sent. */
   gboolean want_sps;
+  /* H.264 input: its transcode branches (gstrtcsink-transcode.c). */
+  GstRtcSinkTranscoder *transcoder;
 
   /* Under the sink's lock: what the payloader sends, once its caps are
    * known. Viewers are answered with it. */
@@ -170,6 +182,12 @@ typedef struct
 
   /* Under the sink's lock. */
   GstRtcHttpRequest *request;
+  /* Instead of @request: the signalling session (a GstRtcSignaller, /ws)
+   * the offer came through; answer and candidates go back through it. */
+  GstRtcSinkSession *session;
+  /* We offer and the session answers (WHIP): @answer holds our offer
+   * until the answer comes. */
+  gboolean offerer;
   GstRtcIceStream *ice;
   GstRtcTransport *transport;
   GPtrArray *local_candidates;
@@ -181,12 +199,17 @@ typedef struct
   /* Atomic: read by the transport's worker. */
   guint fanout_id;
   gint bye_seen;
+
+  /* Set before the viewer is added: the transcode target it gets, or
+   * NULL for the streams as they come. */
+  gchar *transcode;
 } Viewer;
 
 /* A WHEP offer that came before the input caps. */
 typedef struct
 {
   GstRtcHttpRequest *request;
+  GstRtcSinkSession *session;
   GstRtcSessionDescription *offer;
   GSource *timeout;
 } WaitingOffer;
@@ -223,6 +246,9 @@ struct _GstRtcSink
   GMainContext *control;
   GstRtcIceAgent *agent;
   GstRtcCertificate *certificate;
+
+  /* Signaller, /ws and WHIP (gstrtcsink-signalling.c). */
+  GstRtcSinkSignalling *signalling;
 };
 
 enum
@@ -312,6 +338,7 @@ stream_free (SinkStream * stream)
   gst_clear_object (&stream->encoder);
   gst_clear_object (&stream->appsink);
   g_clear_pointer (&stream->codec, gst_rtc_codec_free);
+  g_clear_pointer (&stream->transcoder, gst_rtc_sink_transcoder_unref);
   g_free (stream);
 }
 
@@ -400,6 +427,7 @@ viewer_unref (gpointer data)
   if (!g_atomic_int_dec_and_test (&viewer->refcount))
     return;
   g_clear_object (&viewer->request);
+  g_clear_pointer (&viewer->session, gst_rtc_sink_session_unref);
   gst_rtc_sink_answer_clear (&viewer->answer);
   gst_clear_object (&viewer->transport);
   gst_clear_object (&viewer->ice);
@@ -409,6 +437,7 @@ viewer_unref (gpointer data)
   g_free (viewer->remote_address);
   g_free (viewer->etag);
   g_free (viewer->id);
+  g_free (viewer->transcode);
   gst_object_unref (viewer->sink);
   g_free (viewer);
 }
@@ -420,7 +449,8 @@ viewer_closure_unref (gpointer data, GClosure * closure)
 }
 
 static Viewer *
-viewer_new (GstRtcSink * self, GstRtcHttpRequest * request)
+viewer_new (GstRtcSink * self, GstRtcHttpRequest * request,
+    GstRtcSinkSession * session)
 {
   Viewer *viewer = g_new0 (Viewer, 1);
 
@@ -428,9 +458,11 @@ viewer_new (GstRtcSink * self, GstRtcHttpRequest * request)
   viewer->sink = gst_object_ref (self);
   viewer->id = random_token (16);
   viewer->etag = random_token (8);
-  viewer->request = g_object_ref (request);
-  viewer->remote_address =
-      g_strdup (gst_rtc_http_request_get_remote_address (request));
+  viewer->request = request ? g_object_ref (request) : NULL;
+  viewer->session = session ? gst_rtc_sink_session_ref (session) : NULL;
+  viewer->remote_address = g_strdup (request ?
+      gst_rtc_http_request_get_remote_address (request) :
+      gst_rtc_sink_session_get_remote (session));
   viewer->local_candidates = g_ptr_array_new_with_free_func (g_free);
   return viewer;
 }
@@ -504,6 +536,8 @@ remove_viewer (Viewer * viewer, guint status, const gchar * why)
           RETRY_AFTER_SECONDS);
     gst_rtc_http_request_respond_text (request, status, why);
     g_object_unref (request);
+  } else if (viewer->session != NULL) {
+    gst_rtc_sink_session_removed (viewer->session, why);
   }
   if (viewer->gather_timeout != NULL) {
     g_source_destroy (viewer->gather_timeout);
@@ -512,6 +546,8 @@ remove_viewer (Viewer * viewer, guint status, const gchar * why)
   fanout_id = g_atomic_int_and (&viewer->fanout_id, 0);
   if (fanout_id != 0)
     gst_rtc_fanout_remove_viewer (self->fanout, fanout_id);
+  /* A transcode branch without viewers idles. */
+  gst_rtc_sink_transcode_viewer_removed (self->fanout, &viewer->answer.config);
   if (transport != NULL) {
     gst_rtc_transport_set_receive_func (transport, NULL, NULL, NULL);
     g_signal_handlers_disconnect_by_data (transport, viewer);
@@ -609,11 +645,20 @@ static void
 on_new_candidate (GstRtcIceStream * ice, const gchar * candidate,
     Viewer * viewer)
 {
+  GstRtcSinkSession *trickle = NULL;
+
   g_mutex_lock (&viewer->sink->lock);
   if (!viewer->answered
       && viewer->local_candidates->len < MAX_LOCAL_CANDIDATES)
     g_ptr_array_add (viewer->local_candidates, g_strdup (candidate));
+  else if (viewer->answered && viewer->session != NULL && !viewer->removed)
+    trickle = gst_rtc_sink_session_ref (viewer->session);
   g_mutex_unlock (&viewer->sink->lock);
+  /* Too late for the answer: a signalling session trickles it. */
+  if (trickle != NULL) {
+    gst_rtc_sink_session_local_candidate (trickle, candidate);
+    gst_rtc_sink_session_unref (trickle);
+  }
 }
 
 static gboolean finish_answer (gpointer user_data);
@@ -621,9 +666,17 @@ static gboolean finish_answer (gpointer user_data);
 static void
 on_gathering_done (GstRtcIceStream * ice, Viewer * viewer)
 {
+  GstRtcSinkSession *trickle = NULL;
+
   g_mutex_lock (&viewer->sink->lock);
   viewer->gathering_done = TRUE;
+  if (viewer->answered && viewer->session != NULL && !viewer->removed)
+    trickle = gst_rtc_sink_session_ref (viewer->session);
   g_mutex_unlock (&viewer->sink->lock);
+  if (trickle != NULL) {
+    gst_rtc_sink_session_local_candidate (trickle, NULL);
+    gst_rtc_sink_session_unref (trickle);
+  }
   control_invoke_viewer (viewer, finish_answer);
 }
 
@@ -704,6 +757,16 @@ finish_answer (gpointer user_data)
   g_ptr_array_unref (candidates);
   sdp = gst_rtc_session_description_to_string (viewer->answer.answer);
 
+  if (viewer->offerer) {
+    /* Our offer (WHIP): the viewer joins the fan-out once answered
+     * (gst_rtc_sink_publish_answer()). */
+    gst_rtc_sink_session_send_description (viewer->session, "offer", sdp, 0,
+        ((GstRtcMediaDescription *) g_ptr_array_index (viewer->answer.answer->
+                media, 0))->mid);
+    g_free (sdp);
+    return G_SOURCE_REMOVE;
+  }
+
   fanout_id = gst_rtc_fanout_add_viewer (self->fanout, viewer->transport,
       &viewer->answer.config);
   if (fanout_id == 0) {
@@ -716,6 +779,18 @@ finish_answer (gpointer user_data)
     return G_SOURCE_REMOVE;
   }
   g_atomic_int_set (&viewer->fanout_id, fanout_id);
+
+  if (request == NULL) {
+    const GstRtcMediaDescription *tag =
+        g_ptr_array_index (viewer->answer.answer->media,
+        viewer->answer.offer_tag);
+
+    /* Through the signalling session the offer came from. */
+    gst_rtc_sink_session_send_description (viewer->session, "answer", sdp,
+        viewer->answer.offer_tag, tag->mid);
+    g_free (sdp);
+    goto answered;
+  }
 
   location = g_strdup_printf ("%s/%s",
       gst_rtc_http_request_get_mount_path (request), viewer->id);
@@ -737,6 +812,7 @@ finish_answer (gpointer user_data)
   g_free (etag);
   g_object_unref (request);
 
+answered:
   g_mutex_lock (&self->lock);
   viewer->added = !viewer->removed;
   if (viewer->added)
@@ -793,14 +869,42 @@ add_remote_candidates (Viewer * viewer, GstRtcIceStream * ice,
     gst_rtc_ice_stream_add_remote_candidate (ice, NULL, NULL);
 }
 
-/* On the control thread: answers @offer. Takes @offer. */
+/* Who sent an offer: a WHEP request or a signalling session. */
+static const gchar *
+offer_remote (GstRtcHttpRequest * request, GstRtcSinkSession * session)
+{
+  return request != NULL ? gst_rtc_http_request_get_remote_address (request)
+      : gst_rtc_sink_session_get_remote (session);
+}
+
+/* Refuses an offer: an HTTP status to a WHEP request, the reason to a
+ * signalling session. */
+static void
+refuse_offer (GstRtcHttpRequest * request, GstRtcSinkSession * session,
+    guint status, gboolean retry_after, const gchar * why)
+{
+  if (request == NULL) {
+    gst_rtc_sink_session_refuse (session, status, why);
+    return;
+  }
+  if (retry_after)
+    gst_rtc_http_request_add_response_header (request, "Retry-After",
+        RETRY_AFTER_SECONDS);
+  gst_rtc_http_request_respond_text (request, status, why);
+}
+
+/* On the control thread: answers @offer, from a WHEP @request or a
+ * signalling @session. Takes @offer. */
 static void
 negotiate (GstRtcSink * self, GstRtcHttpRequest * request,
-    GstRtcSessionDescription * offer)
+    GstRtcSinkSession * session, GstRtcSessionDescription * offer)
 {
   GstRtcSinkSource sources[GST_RTC_FANOUT_MAX_STREAMS];
   GstRtcCodec *codecs[GST_RTC_FANOUT_MAX_STREAMS];
   gchar *tracks[GST_RTC_FANOUT_MAX_STREAMS];
+  GstRtcSinkTranscoder *transcoders[GST_RTC_FANOUT_MAX_STREAMS];
+  guint n_transcoders = 0;
+  GstStructure *transcode = NULL;
   GstRtcSinkAnswer answer;
   const GstRtcMediaDescription *tag;
   GstRtcIceAgent *agent = NULL;
@@ -822,16 +926,14 @@ negotiate (GstRtcSink * self, GstRtcHttpRequest * request,
   g_mutex_lock (&self->lock);
   if (!self->running) {
     g_mutex_unlock (&self->lock);
-    gst_rtc_http_request_add_response_header (request, "Retry-After",
-        RETRY_AFTER_SECONDS);
-    gst_rtc_http_request_respond_text (request, 503, "the sink is stopping");
+    refuse_offer (request, session, 503, TRUE, "the sink is stopping");
     gst_rtc_session_description_free (offer);
     return;
   }
   for (i = 0; i < self->streams->len; i++) {
     SinkStream *stream = g_ptr_array_index (self->streams, i);
 
-    if (stream->codec == NULL)
+    if (stream->codec == NULL || n_sources >= G_N_ELEMENTS (sources))
       continue;
     codecs[n_sources] = gst_rtc_codec_copy (stream->codec);
     tracks[n_sources] = g_strdup (stream->track_id);
@@ -839,7 +941,15 @@ negotiate (GstRtcSink * self, GstRtcHttpRequest * request,
     sources[n_sources].fanout_stream = stream->fanout_stream;
     sources[n_sources].codec = codecs[n_sources];
     sources[n_sources].track_id = tracks[n_sources];
+    sources[n_sources].group = 0;
     n_sources++;
+    /* H.264 that a viewer cannot play is transcoded for it. */
+    if (stream->transcoder != NULL) {
+      n_sources = gst_rtc_sink_transcoder_add_sources (stream->transcoder,
+          sources, codecs, tracks, n_sources, G_N_ELEMENTS (sources));
+      transcoders[n_transcoders++] =
+          gst_rtc_sink_transcoder_ref (stream->transcoder);
+    }
   }
   agent = gst_object_ref (self->agent);
   certificate = g_object_ref (self->certificate);
@@ -854,9 +964,21 @@ negotiate (GstRtcSink * self, GstRtcHttpRequest * request,
   }
   if (!built) {
     GST_INFO_OBJECT (self, "offer from %s refused: %s",
-        gst_rtc_http_request_get_remote_address (request), error->message);
-    gst_rtc_http_request_respond_text (request, 400, error->message);
+        offer_remote (request, session), error->message);
+    refuse_offer (request, session, 400, FALSE, error->message);
     g_clear_error (&error);
+    goto done;
+  }
+  if (n_transcoders > 0 && !gst_rtc_sink_transcode_resolve (transcoders,
+          n_transcoders, &answer.config, &transcode, &error)) {
+    message = g_strdup_printf ("could not transcode for this viewer: %s",
+        error->message);
+    GST_WARNING_OBJECT (self, "offer from %s: %s",
+        offer_remote (request, session), message);
+    refuse_offer (request, session, 500, FALSE, message);
+    g_clear_error (&error);
+    gst_rtc_sink_transcode_viewer_removed (self->fanout, &answer.config);
+    gst_rtc_sink_answer_clear (&answer);
     goto done;
   }
 
@@ -865,14 +987,23 @@ negotiate (GstRtcSink * self, GstRtcHttpRequest * request,
     g_mutex_unlock (&self->lock);
     message = g_strdup_printf ("this sink serves at most %u viewers",
         max_viewers);
-    gst_rtc_http_request_respond_text (request, 503, message);
+    refuse_offer (request, session, 503, FALSE, message);
+    gst_rtc_sink_transcode_viewer_removed (self->fanout, &answer.config);
     gst_rtc_sink_answer_clear (&answer);
     goto done;
   }
-  viewer = viewer_new (self, request);
+  viewer = viewer_new (self, request, session);
   viewer->answer = answer;
+  if (transcode != NULL)
+    viewer->transcode = g_strdup (gst_structure_get_string (transcode,
+            "target"));
   g_hash_table_insert (self->viewers, viewer->id, viewer_ref (viewer));
   g_mutex_unlock (&self->lock);
+  if (session != NULL)
+    gst_rtc_sink_session_bind (session, viewer->id);
+  if (transcode != NULL)
+    gst_rtc_sink_transcode_post_viewer (GST_ELEMENT (self), viewer->id,
+        g_steal_pointer (&transcode));
 
   tag = g_ptr_array_index (offer->media, viewer->answer.offer_tag);
   viewer->setup = gst_rtc_sink_answer_setup (tag->setup);
@@ -947,6 +1078,10 @@ fail:
   remove_viewer (viewer, status, message);
 
 done:
+  for (i = 0; i < n_transcoders; i++)
+    gst_rtc_sink_transcoder_unref (transcoders[i]);
+  if (transcode != NULL)
+    gst_structure_free (transcode);
   if (viewer != NULL)
     viewer_unref (viewer);
   gst_clear_object (&ice);
@@ -959,6 +1094,266 @@ done:
   gst_rtc_session_description_free (offer);
 }
 
+/* ---- publishing: viewers we offer to (WHIP) ---- */
+
+static Viewer *lookup_viewer (GstRtcSink * self, const gchar * id);
+
+/**
+ * gst_rtc_sink_publish_offer: (skip)
+ *
+ * On the control thread: a viewer to which we offer, through @session,
+ * with an ICE stream of @agent (a controlling one). The offer goes out
+ * through the session once gathered; gst_rtc_sink_publish_answer() takes
+ * the answer. A failure after the viewer exists removes it (and the
+ * session hears of it) and still returns %TRUE.
+ *
+ * Returns: %FALSE with @error if nothing could be offered (no caps yet)
+ */
+gboolean
+gst_rtc_sink_publish_offer (GstRtcSink * self, GstRtcSinkSession * session,
+    GstRtcIceAgent * agent, GError ** error)
+{
+  GstRtcSinkSource sources[GST_RTC_FANOUT_MAX_STREAMS];
+  GstRtcCodec *codecs[GST_RTC_FANOUT_MAX_STREAMS];
+  gchar *tracks[GST_RTC_FANOUT_MAX_STREAMS];
+  GstRtcSinkAnswer offer;
+  GstRtcCertificate *certificate;
+  GstRtcIceStream *ice = NULL;
+  GstRtcTransport *transport = NULL;
+  GMainContext *control;
+  Viewer *viewer;
+  GError *local_error = NULL;
+  const gchar *why = NULL;
+  gchar *message;
+  guint n_sources = 0, i;
+  gboolean built;
+
+  g_mutex_lock (&self->lock);
+  if (!self->running) {
+    g_mutex_unlock (&self->lock);
+    g_set_error_literal (error, GST_RTC_ERROR, GST_RTC_ERROR_INVALID_STATE,
+        "the sink is stopping");
+    return FALSE;
+  }
+  for (i = 0; i < self->streams->len; i++) {
+    SinkStream *stream = g_ptr_array_index (self->streams, i);
+
+    if (stream->codec == NULL || n_sources >= G_N_ELEMENTS (sources))
+      continue;
+    codecs[n_sources] = gst_rtc_codec_copy (stream->codec);
+    tracks[n_sources] = g_strdup (stream->track_id);
+    sources[n_sources].kind = stream->kind;
+    sources[n_sources].fanout_stream = stream->fanout_stream;
+    sources[n_sources].codec = codecs[n_sources];
+    sources[n_sources].track_id = tracks[n_sources];
+    sources[n_sources].group = 0;
+    n_sources++;
+  }
+  certificate = g_object_ref (self->certificate);
+  control = g_main_context_ref (self->control);
+  g_mutex_unlock (&self->lock);
+
+  built = gst_rtc_sink_offer_build (sources, n_sources, self->cname,
+      self->stream_id, &offer, error);
+  for (i = 0; i < n_sources; i++) {
+    gst_rtc_codec_free (codecs[i]);
+    g_free (tracks[i]);
+  }
+  if (!built) {
+    g_object_unref (certificate);
+    g_main_context_unref (control);
+    return FALSE;
+  }
+
+  viewer = viewer_new (self, NULL, session);
+  viewer->answer = offer;
+  viewer->offerer = TRUE;
+  viewer->setup = GST_RTC_DTLS_SETUP_ACTPASS;
+  g_mutex_lock (&self->lock);
+  g_hash_table_insert (self->viewers, viewer->id, viewer_ref (viewer));
+  g_mutex_unlock (&self->lock);
+  gst_rtc_sink_session_bind (session, viewer->id);
+
+  ice = gst_rtc_ice_agent_create_stream (agent, &local_error);
+  if (ice == NULL) {
+    why = "could not create an ICE stream";
+    goto fail;
+  }
+  g_mutex_lock (&self->lock);
+  viewer->ice = gst_object_ref (ice);
+  g_mutex_unlock (&self->lock);
+  g_signal_connect_data (ice, "new-candidate", G_CALLBACK (on_new_candidate),
+      viewer_ref (viewer), viewer_closure_unref, 0);
+  g_signal_connect_data (ice, "gathering-done",
+      G_CALLBACK (on_gathering_done), viewer_ref (viewer),
+      viewer_closure_unref, 0);
+  transport = gst_rtc_transport_new (certificate,
+      gst_rtc_ice_agent_get_context (agent));
+  g_mutex_lock (&self->lock);
+  viewer->transport = gst_object_ref (transport);
+  g_mutex_unlock (&self->lock);
+  gst_rtc_transport_set_ice_stream (transport, ice);
+  gst_rtc_transport_set_receive_func (transport, on_viewer_packet,
+      viewer_ref (viewer), viewer_unref);
+  g_signal_connect_data (transport, "notify::state",
+      G_CALLBACK (on_transport_state), viewer_ref (viewer),
+      viewer_closure_unref, 0);
+  if (!gst_rtc_ice_stream_gather (ice, &local_error)) {
+    why = "could not gather ICE candidates";
+    goto fail;
+  }
+  viewer->gather_timeout = g_timeout_source_new (GATHER_TIMEOUT_MS);
+  g_source_set_callback (viewer->gather_timeout, on_gather_timeout,
+      viewer_ref (viewer), viewer_unref);
+  g_source_attach (viewer->gather_timeout, control);
+  GST_DEBUG_OBJECT (self, "publishing as viewer %s (%s): %u m-lines, "
+      "gathering", viewer->id, viewer->remote_address, offer.n_accepted);
+  goto done;
+
+fail:
+  message = g_strdup_printf ("%s%s%s", why, local_error ? ": " : "",
+      local_error ? local_error->message : "");
+  GST_WARNING_OBJECT (self, "viewer %s (%s): %s", viewer->id,
+      viewer->remote_address, message);
+  g_clear_error (&local_error);
+  remove_viewer (viewer, 500, message);
+  g_free (message);
+
+done:
+  viewer_unref (viewer);
+  gst_clear_object (&ice);
+  gst_clear_object (&transport);
+  g_object_unref (certificate);
+  g_main_context_unref (control);
+  return TRUE;
+}
+
+/**
+ * gst_rtc_sink_publish_answer: (skip)
+ *
+ * On the control thread: the answer to the offer of viewer @viewer_id.
+ * The viewer starts DTLS and joins the fan-out. A bad answer removes the
+ * viewer (its session hears of it).
+ *
+ * Returns: %FALSE with @error if the answer could not be used
+ */
+gboolean
+gst_rtc_sink_publish_answer (GstRtcSink * self, const gchar * viewer_id,
+    const gchar * sdp, GError ** error)
+{
+  GstRtcSessionDescription *answer = NULL;
+  const GstRtcMediaDescription *tag;
+  GstRtcIceStream *ice = NULL;
+  GstRtcTransport *transport = NULL;
+  Viewer *viewer = lookup_viewer (self, viewer_id);
+  GError *local_error = NULL;
+  const gchar *why = NULL;
+  guint fanout_id, n_viewers;
+  gboolean ok = FALSE;
+  gchar *message;
+
+  if (viewer == NULL) {
+    g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_INVALID_STATE,
+        "no viewer %s", viewer_id);
+    return FALSE;
+  }
+  g_mutex_lock (&self->lock);
+  if (viewer->ice != NULL)
+    ice = gst_object_ref (viewer->ice);
+  if (viewer->transport != NULL)
+    transport = gst_object_ref (viewer->transport);
+  g_mutex_unlock (&self->lock);
+  if (!viewer->offerer || !viewer->answered
+      || g_atomic_int_get (&viewer->fanout_id) != 0 || ice == NULL) {
+    why = "no offer of ours is waiting for an answer";
+    goto fail;
+  }
+  answer = gst_rtc_session_description_parse (GST_RTC_SDP_TYPE_ANSWER, sdp,
+      &local_error);
+  if (answer == NULL) {
+    why = "malformed SDP answer";
+    goto fail;
+  }
+  if (!gst_rtc_sink_offer_apply_answer (&viewer->answer, answer,
+          &local_error)) {
+    why = "the answer cannot be used";
+    goto fail;
+  }
+  tag = g_ptr_array_index (answer->media, viewer->answer.offer_tag);
+  g_free (viewer->remote_ufrag);
+  viewer->remote_ufrag = g_strdup (tag->ice_ufrag);
+  g_free (viewer->remote_pwd);
+  viewer->remote_pwd = g_strdup (tag->ice_pwd);
+  if (tag->ice_ufrag == NULL || tag->ice_pwd == NULL
+      || !gst_rtc_ice_stream_set_remote_credentials (ice, tag->ice_ufrag,
+          tag->ice_pwd, &local_error)) {
+    why = "the answer's ICE credentials were refused";
+    goto fail;
+  }
+  add_remote_candidates (viewer, ice, tag->candidates, tag->end_of_candidates);
+  if (tag->fingerprint == NULL
+      || !gst_rtc_transport_set_remote_fingerprint (transport,
+          tag->fingerprint, &local_error)) {
+    why = "the answer's DTLS fingerprint was refused";
+    goto fail;
+  }
+  /* The answerer chose: active makes it the DTLS client. */
+  viewer->setup = tag->setup == GST_RTC_DTLS_SETUP_ACTIVE ?
+      GST_RTC_DTLS_SETUP_PASSIVE : GST_RTC_DTLS_SETUP_ACTIVE;
+  if (!gst_rtc_transport_start (transport,
+          viewer->setup == GST_RTC_DTLS_SETUP_ACTIVE ?
+          GST_RTC_DTLS_ROLE_CLIENT : GST_RTC_DTLS_ROLE_SERVER,
+          &local_error)) {
+    why = "could not start DTLS";
+    goto fail;
+  }
+  fanout_id = gst_rtc_fanout_add_viewer (self->fanout, transport,
+      &viewer->answer.config);
+  if (fanout_id == 0) {
+    why = "the fan-out refused the configuration";
+    goto fail;
+  }
+  g_atomic_int_set (&viewer->fanout_id, fanout_id);
+
+  g_mutex_lock (&self->lock);
+  viewer->added = !viewer->removed;
+  if (viewer->added)
+    self->n_added++;
+  n_viewers = self->n_added;
+  g_mutex_unlock (&self->lock);
+  ok = TRUE;
+  if (viewer->added) {
+    GST_INFO_OBJECT (self, "viewer %s (%s) answered our offer, fan-out "
+        "viewer %u, %u m-lines; %u viewers", viewer->id,
+        viewer->remote_address, fanout_id, viewer->answer.n_accepted,
+        n_viewers);
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_VIEWERS]);
+    g_signal_emit (self, signals[SIGNAL_VIEWER_ADDED], 0, viewer->id);
+    post_viewer_message (self, "rtcsink-viewer-added", viewer, n_viewers,
+        NULL);
+  }
+  goto done;
+
+fail:
+  message = g_strdup_printf ("%s%s%s", why, local_error ? ": " : "",
+      local_error ? local_error->message : "");
+  GST_WARNING_OBJECT (self, "viewer %s (%s): %s", viewer->id,
+      viewer->remote_address, message);
+  g_set_error_literal (error, GST_RTC_ERROR, GST_RTC_ERROR_OPERATION_ERROR,
+      message);
+  g_clear_error (&local_error);
+  remove_viewer (viewer, 500, message);
+  g_free (message);
+
+done:
+  if (answer != NULL)
+    gst_rtc_session_description_free (answer);
+  gst_clear_object (&ice);
+  gst_clear_object (&transport);
+  viewer_unref (viewer);
+  return ok;
+}
+
 /* ---- offers that wait for caps ---- */
 
 static void
@@ -968,7 +1363,8 @@ waiting_offer_free (WaitingOffer * waiting)
     g_source_destroy (waiting->timeout);
     g_source_unref (waiting->timeout);
   }
-  g_object_unref (waiting->request);
+  g_clear_object (&waiting->request);
+  g_clear_pointer (&waiting->session, gst_rtc_sink_session_unref);
   if (waiting->offer != NULL)
     gst_rtc_session_description_free (waiting->offer);
   g_free (waiting);
@@ -1003,13 +1399,12 @@ on_waiting_timeout (gpointer user_data)
     /* Some pads never got caps: serve what the others have. */
     GST_INFO_OBJECT (self, "not every pad has caps after %u s; answering "
         "with those that have", CAPS_WAIT_SECONDS);
-    negotiate (self, waiting->request, g_steal_pointer (&waiting->offer));
+    negotiate (self, waiting->request, waiting->session,
+        g_steal_pointer (&waiting->offer));
   } else {
     GST_INFO_OBJECT (self, "no input caps after %u s, refusing an offer",
         CAPS_WAIT_SECONDS);
-    gst_rtc_http_request_add_response_header (waiting->request,
-        "Retry-After", RETRY_AFTER_SECONDS);
-    gst_rtc_http_request_respond_text (waiting->request, 503,
+    refuse_offer (waiting->request, waiting->session, 503, TRUE,
         "the stream has not started yet: no input caps");
   }
   waiting_offer_free (waiting);
@@ -1018,12 +1413,13 @@ on_waiting_timeout (gpointer user_data)
 
 static void
 wait_for_caps (GstRtcSink * self, GstRtcHttpRequest * request,
-    GstRtcSessionDescription * offer)
+    GstRtcSinkSession * session, GstRtcSessionDescription * offer)
 {
   WaitingOffer *waiting = g_new0 (WaitingOffer, 1);
   WaitingTimeout *data = g_new0 (WaitingTimeout, 1);
 
-  waiting->request = g_object_ref (request);
+  waiting->request = request ? g_object_ref (request) : NULL;
+  waiting->session = session ? gst_rtc_sink_session_ref (session) : NULL;
   waiting->offer = offer;
   data->sink = self;
   data->waiting = waiting;
@@ -1032,7 +1428,7 @@ wait_for_caps (GstRtcSink * self, GstRtcHttpRequest * request,
   g_source_attach (waiting->timeout, self->control);
   self->waiting = g_list_append (self->waiting, waiting);
   GST_DEBUG_OBJECT (self, "offer from %s waits for the input caps",
-      gst_rtc_http_request_get_remote_address (request));
+      offer_remote (request, session));
 }
 
 /* On the control thread, once every pad has caps. */
@@ -1054,7 +1450,8 @@ process_waiting (gpointer user_data)
   for (l = waiting; l != NULL; l = l->next) {
     WaitingOffer *offer = l->data;
 
-    negotiate (self, offer->request, g_steal_pointer (&offer->offer));
+    negotiate (self, offer->request, offer->session,
+        g_steal_pointer (&offer->offer));
     waiting_offer_free (offer);
   }
   g_list_free (waiting);
@@ -1069,6 +1466,9 @@ respond_text (GstRtcHttpRequest * request, guint status, const gchar * text)
   gst_rtc_http_request_respond_text (request, status, text);
 }
 
+static void offer_received (GstRtcSink * self, GstRtcHttpRequest * request,
+    GstRtcSinkSession * session, GstRtcSessionDescription * offer);
+
 static void
 handle_offer (GstRtcSink * self, GstRtcHttpRequest * request)
 {
@@ -1078,8 +1478,6 @@ handle_offer (GstRtcSink * self, GstRtcHttpRequest * request)
   gchar *text, *message;
   GstRtcSessionDescription *offer;
   GError *error = NULL;
-  gboolean any_ready, all_ready;
-  guint max_viewers, n;
 
   if (!gst_rtc_sink_media_type_is (gst_rtc_http_request_get_header (request,
               "Content-Type"), "application/sdp")) {
@@ -1109,6 +1507,20 @@ handle_offer (GstRtcSink * self, GstRtcHttpRequest * request)
     return;
   }
 
+  offer_received (self, request, NULL, offer);
+}
+
+/* On the control thread: a parsed offer from a WHEP @request or a
+ * signalling @session, answered now or once the input caps are known.
+ * Takes @offer. */
+static void
+offer_received (GstRtcSink * self, GstRtcHttpRequest * request,
+    GstRtcSinkSession * session, GstRtcSessionDescription * offer)
+{
+  gboolean any_ready, all_ready;
+  guint max_viewers, n;
+  gchar *message;
+
   GST_OBJECT_LOCK (self);
   max_viewers = self->max_viewers;
   GST_OBJECT_UNLOCK (self);
@@ -1124,24 +1536,35 @@ handle_offer (GstRtcSink * self, GstRtcHttpRequest * request)
       message = g_strdup_printf ("this sink serves at most %u viewers",
           max_viewers);
       GST_INFO_OBJECT (self, "offer from %s refused: %s",
-          gst_rtc_http_request_get_remote_address (request), message);
-      respond_text (request, 503, message);
+          offer_remote (request, session), message);
+      refuse_offer (request, session, 503, FALSE, message);
       g_free (message);
     } else {
-      gst_rtc_http_request_add_response_header (request, "Retry-After",
-          RETRY_AFTER_SECONDS);
-      respond_text (request, 503, "the sink is stopping");
+      refuse_offer (request, session, 503, TRUE, "the sink is stopping");
     }
     return;
   }
   all_ready = streams_ready_locked (self, &any_ready);
   if (!all_ready) {
-    wait_for_caps (self, request, offer);
+    wait_for_caps (self, request, session, offer);
     g_mutex_unlock (&self->lock);
     return;
   }
   g_mutex_unlock (&self->lock);
-  negotiate (self, request, offer);
+  negotiate (self, request, session, offer);
+}
+
+/**
+ * gst_rtc_sink_session_offer: (skip)
+ *
+ * An offer that came through a signalling session (a GstRtcSignaller or
+ * /ws), on the control thread. Takes @offer.
+ */
+void
+gst_rtc_sink_session_offer (GstRtcSink * sink, GstRtcSinkSession * session,
+    GstRtcSessionDescription * offer)
+{
+  offer_received (sink, NULL, session, offer);
 }
 
 static Viewer *
@@ -1155,6 +1578,54 @@ lookup_viewer (GstRtcSink * self, const gchar * id)
     viewer_ref (viewer);
   g_mutex_unlock (&self->lock);
   return viewer;
+}
+
+/**
+ * gst_rtc_sink_viewer_add_candidate: (skip)
+ *
+ * A remote candidate (%NULL: no more) that came through a signalling
+ * session, for the viewer it made. On the control thread.
+ */
+void
+gst_rtc_sink_viewer_add_candidate (GstRtcSink * sink, const gchar * viewer_id,
+    const gchar * candidate)
+{
+  GPtrArray *candidates = g_ptr_array_new ();
+  GstRtcIceStream *ice = NULL;
+  Viewer *viewer = lookup_viewer (sink, viewer_id);
+
+  if (viewer == NULL)
+    goto out;
+  g_mutex_lock (&sink->lock);
+  if (viewer->ice != NULL && !viewer->removed)
+    ice = gst_object_ref (viewer->ice);
+  g_mutex_unlock (&sink->lock);
+  if (ice != NULL) {
+    if (candidate != NULL)
+      g_ptr_array_add (candidates, (gpointer) candidate);
+    add_remote_candidates (viewer, ice, candidates, candidate == NULL);
+    gst_object_unref (ice);
+  }
+  viewer_unref (viewer);
+out:
+  g_ptr_array_unref (candidates);
+}
+
+/**
+ * gst_rtc_sink_viewer_remove: (skip)
+ *
+ * The signalling session of a viewer ended. On the control thread.
+ */
+void
+gst_rtc_sink_viewer_remove (GstRtcSink * sink, const gchar * viewer_id,
+    const gchar * why)
+{
+  Viewer *viewer = lookup_viewer (sink, viewer_id);
+
+  if (viewer != NULL) {
+    remove_viewer (viewer, 503, why);
+    viewer_unref (viewer);
+  }
 }
 
 static gboolean
@@ -1399,6 +1870,8 @@ build_branch (GstRtcSink * self, SinkStream * stream, const GstCaps * caps)
   const gchar *name = gst_structure_get_name (s);
   GPtrArray *chain = g_ptr_array_new_with_free_func (gst_object_unref);
   GstElement *encoder = NULL, *payloader = NULL, *element, *appsink;
+  GstElement *tee = NULL;
+  GstRtcSinkTranscoder *transcoder = NULL;
   GstPad *pad, *target;
   gboolean mark_keyframes = FALSE, ok = FALSE;
   guint bitrate, i;
@@ -1448,6 +1921,9 @@ build_branch (GstRtcSink * self, SinkStream * stream, const GstCaps * caps)
               "H.264 only; got %" GST_PTR_FORMAT, caps));
       goto out;
     }
+    /* Transcode branches hang off this tee (gstrtcsink-transcode.c). */
+    ADD (tee = make_element (self, "tee", "share H.264 with transcoders"));
+    g_object_set (tee, "allow-not-linked", TRUE, NULL);
     ADD (payloader = make_payloader (self, stream, "rtph264pay",
             VIDEO_PAYLOAD_TYPE));
     /* SPS and PPS before every IDR: a viewer who joins late starts at the
@@ -1455,10 +1931,24 @@ build_branch (GstRtcSink * self, SinkStream * stream, const GstCaps * caps)
     g_object_set (payloader, "config-interval", -1, NULL);
     set_if_exists (payloader, "aggregate-mode", "zero-latency");
   } else if (stream->kind == GST_RTC_MEDIA_KIND_AUDIO
-      && g_str_equal (name, "audio/x-raw")) {
+      && (g_str_equal (name, "audio/x-raw")
+          || gst_rtc_sink_transcode_audio_needs_decoding (s))) {
     GstCaps *stereo = gst_caps_from_string ("audio/x-raw, channels=(int)[1,2]");
 
     ADD (make_queue (self, FALSE));
+    if (!g_str_equal (name, "audio/x-raw")) {
+      /* AAC, PCMU and PCMA reach browsers as Opus. */
+      GPtrArray *decode =
+          gst_rtc_sink_transcode_make_audio_decoder (GST_ELEMENT (self), caps);
+
+      if (decode == NULL) {
+        gst_caps_unref (stereo);
+        goto out;
+      }
+      for (i = 0; i < decode->len; i++)
+        ADD (g_ptr_array_index (decode, i));
+      g_ptr_array_unref (decode);
+    }
     ADD (make_element (self, "audioconvert", "convert raw audio"));
     ADD (make_element (self, "audioresample", "resample raw audio"));
     ADD (make_element (self, "capsfilter", "downmix to stereo"));
@@ -1520,7 +2010,11 @@ build_branch (GstRtcSink * self, SinkStream * stream, const GstCaps * caps)
   if (!ok)
     goto out;
 
+  if (tee != NULL)
+    transcoder = gst_rtc_sink_transcoder_new (GST_ELEMENT (self),
+        self->fanout, tee, GST_PAD_NAME (stream->pad), bitrate);
   g_mutex_lock (&self->lock);
+  stream->transcoder = transcoder;
   stream->input_name = g_strdup (name);
   stream->elements = g_ptr_array_ref (chain);
   stream->encoder = encoder ? gst_object_ref (encoder) : NULL;
@@ -2013,6 +2507,8 @@ gst_rtc_sink_release_pad (GstElement * element, GstPad * pad)
   g_mutex_unlock (&self->lock);
 
   gst_ghost_pad_set_target (GST_GHOST_PAD (pad), NULL);
+  if (stream->transcoder != NULL)
+    gst_rtc_sink_transcoder_remove (stream->transcoder);
   for (i = 0; elements != NULL && i < elements->len; i++) {
     GstElement *e = g_ptr_array_index (elements, i);
 
@@ -2161,9 +2657,7 @@ stop_sessions (gpointer user_data)
   for (l = waiting; l != NULL; l = l->next) {
     WaitingOffer *offer = l->data;
 
-    gst_rtc_http_request_add_response_header (offer->request, "Retry-After",
-        RETRY_AFTER_SECONDS);
-    gst_rtc_http_request_respond_text (offer->request, 503,
+    refuse_offer (offer->request, offer->session, 503, TRUE,
         "the sink stopped");
     waiting_offer_free (offer);
   }
@@ -2189,10 +2683,12 @@ gst_rtc_sink_stop (GstRtcSink * self)
   if (server == NULL)
     return;
 
-  /* No handler runs once the mounts are gone. */
+  /* No handler runs once the mounts are gone, and no signaller speaks
+   * once stopped. */
   gst_rtc_http_server_remove_mount (server, WHEP_PATH);
   if (page_mounted)
     gst_rtc_http_server_remove_mount (server, PAGE_PATH);
+  gst_rtc_sink_signalling_stop (self->signalling);
   control_invoke_sync (control, stop_sessions, self);
 
   g_mutex_lock (&self->lock);
@@ -2210,6 +2706,31 @@ gst_rtc_sink_stop (GstRtcSink * self)
   GST_DEBUG_OBJECT (self, "stopped");
 }
 
+/* The signaller, /ws and WHIP, once the server and viewers are ready. */
+static gboolean
+gst_rtc_sink_start_signalling (GstRtcSink * self)
+{
+  GstRtcHttpServer *server;
+  GMainContext *control;
+  GError *error = NULL;
+  gboolean ok;
+
+  g_mutex_lock (&self->lock);
+  server = gst_object_ref (self->server);
+  control = g_main_context_ref (self->control);
+  g_mutex_unlock (&self->lock);
+  ok = gst_rtc_sink_signalling_start (self->signalling, server, control,
+      &error);
+  if (!ok) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Could not start signalling"), ("%s", error->message));
+    g_clear_error (&error);
+  }
+  gst_object_unref (server);
+  g_main_context_unref (control);
+  return ok;
+}
+
 static GstStateChangeReturn
 gst_rtc_sink_change_state (GstElement * element, GstStateChange transition)
 {
@@ -2219,6 +2740,11 @@ gst_rtc_sink_change_state (GstElement * element, GstStateChange transition)
   if (transition == GST_STATE_CHANGE_NULL_TO_READY
       && !gst_rtc_sink_start (self))
     return GST_STATE_CHANGE_FAILURE;
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY
+      && !gst_rtc_sink_start_signalling (self)) {
+    gst_rtc_sink_stop (self);
+    return GST_STATE_CHANGE_FAILURE;
+  }
 
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
   if (ret == GST_STATE_CHANGE_FAILURE) {
@@ -2259,6 +2785,8 @@ gst_rtc_sink_get_viewer_stats (GstRtcSink * self, const gchar * id)
 
   gst_structure_set (stats, "id", G_TYPE_STRING, viewer->id,
       "remote-address", G_TYPE_STRING, viewer->remote_address, NULL);
+  gst_structure_set (stats, "transcode", G_TYPE_STRING,
+      viewer->transcode != NULL ? viewer->transcode : "none", NULL);
   if (transport != NULL) {
     gst_structure_set (stats, "transport-state", G_TYPE_STRING,
         transport_state_name (gst_rtc_transport_get_state (transport)), NULL);
@@ -2359,7 +2887,9 @@ gst_rtc_sink_set_property (GObject * object, guint prop_id,
       break;
     }
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_rtc_sink_signalling_set_property (self->signalling, prop_id,
+              value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
 }
@@ -2420,7 +2950,9 @@ gst_rtc_sink_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_take_boxed (value, gst_rtc_fanout_get_stats (self->fanout));
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_rtc_sink_signalling_get_property (self->signalling, prop_id,
+              value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
 }
@@ -2430,6 +2962,7 @@ gst_rtc_sink_finalize (GObject * object)
 {
   GstRtcSink *self = GST_RTC_SINK (object);
 
+  gst_rtc_sink_signalling_free (self->signalling);
   g_signal_handlers_disconnect_by_data (self->fanout, self);
   gst_object_unref (self->fanout);
   g_ptr_array_unref (self->streams);
@@ -2465,6 +2998,7 @@ gst_rtc_sink_init (GstRtcSink * self)
   self->viewers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
       viewer_unref);
 
+  self->signalling = gst_rtc_sink_signalling_new (self);
   self->fanout = gst_rtc_fanout_new ();
   g_object_get (self->fanout, "cname", &self->cname, NULL);
   token = random_token (4);
@@ -2605,6 +3139,8 @@ gst_rtc_sink_class_init (GstRtcSinkClass * klass)
       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (gobject_class, PROP_LAST, properties);
+  /* signaller, whip-url (gstrtcsink-signalling.c) */
+  gst_rtc_sink_signalling_install_properties (gobject_class, PROP_LAST);
 
   /**
    * GstRtcSink::viewer-added:

@@ -11,6 +11,7 @@
 #include "gstrtcdtlssrtpenc.h"
 #include "gstrtcdtlssrtpdec.h"
 #include "gstrtcsink.h"
+#include "gstrtcsrc.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -23,6 +24,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (rtcdtlssrtpenc, plugin);
   ret |= GST_ELEMENT_REGISTER (rtcdtlssrtpdec, plugin);
   ret |= GST_ELEMENT_REGISTER (rtcsink, plugin);
+  ret |= GST_ELEMENT_REGISTER (rtcsrc, plugin);
   ret |= gst_element_register (plugin, "rtcbin", GST_RANK_NONE,
       GST_RTC_TYPE_BIN);
   return ret;

@@ -1095,6 +1095,134 @@ GST_START_TEST (test_ice_restart)
 
 GST_END_TEST;
 
+/* ---- congestion control ---- */
+
+typedef struct
+{
+  GMutex lock;
+  GstElement *encoder;
+  guint64 applied;              /* video-bitrate of the last message */
+  guint target;
+  guint encoders;
+  guint messages;
+  gboolean has_usage;
+} Bandwidth;
+
+/* rtcbin-bandwidth messages, as they are posted (check_bus() drops what
+ * it does not look for) */
+static void
+on_bandwidth_message (GstBus * bus, GstMessage * message, Bandwidth * bw)
+{
+  const GstStructure *s = gst_message_get_structure (message);
+
+  if (s == NULL || !gst_structure_has_name (s, "rtcbin-bandwidth"))
+    return;
+  g_mutex_lock (&bw->lock);
+  bw->messages++;
+  gst_structure_get_uint64 (s, "video-bitrate", &bw->applied);
+  gst_structure_get_uint (s, "target-bitrate", &bw->target);
+  gst_structure_get_uint (s, "encoders", &bw->encoders);
+  bw->has_usage = gst_structure_has_field (s, "usage");
+  g_mutex_unlock (&bw->lock);
+}
+
+/* Done once a message said it set the encoder, and the encoder has that
+ * bitrate. */
+static gboolean
+bandwidth_applied (Peer * a, Peer * b, gpointer data)
+{
+  Bandwidth *bw = data;
+  gint bitrate = 0;
+  gboolean done;
+
+  g_object_get (bw->encoder, "target-bitrate", &bitrate, NULL);
+  g_mutex_lock (&bw->lock);
+  done = bw->messages > 0 && bw->encoders == 1 && bw->has_usage
+      /* vp8enc keeps whole kbit/s */
+      && ABS (bitrate - (gint) bw->applied) < 1000 && bw->applied != 100000;
+  g_mutex_unlock (&bw->lock);
+  return done;
+}
+
+/* The send-side estimate (from B's transport-cc feedback) sets A's
+ * vp8enc target-bitrate, posts rtcbin-bandwidth and shows in get-stats;
+ * with congestion-control off, the encoder is left alone. */
+GST_START_TEST (test_congestion_control)
+{
+  Peer a, b;
+  Bandwidth bw = { 0, };
+  Expected one_video = { 0, 0, 1, 0 };
+  GstStructure *stats;
+  const GstStructure *pair = NULL;
+  gdouble available = 0;
+  gint bitrate = 0;
+  gboolean on;
+  GstBus *bus;
+
+  peer_init (&a, "A", "rtcbin name=rtc start-bitrate=700000 "
+      "videotestsrc is-live=true pattern=ball ! "
+      "video/x-raw,width=160,height=120,framerate=30/1 ! "
+      "vp8enc name=venc deadline=1 target-bitrate=100000 ! "
+      "rtpvp8pay pt=96 ! rtc.sink_0");
+  peer_init (&b, "B", "rtcbin name=rtc");
+  g_object_get (a.rtcbin, "congestion-control", &on, NULL);
+  fail_unless (on, "congestion control is off by default");
+  bw.encoder = gst_bin_get_by_name (GST_BIN (a.pipeline), "venc");
+  g_mutex_init (&bw.lock);
+  bus = gst_element_get_bus (a.pipeline);
+  gst_bus_enable_sync_message_emission (bus);
+  g_signal_connect (bus, "sync-message::element",
+      G_CALLBACK (on_bandwidth_message), &bw);
+  peers_link (&a, &b);
+  peers_start (&a, &b);
+  fail_unless (wait_for (&a, &b, negotiation_needed_after,
+          GINT_TO_POINTER (0)));
+  negotiate (&a, &b);
+  fail_unless (wait_for (&a, &b, both_connected, NULL));
+  fail_unless (wait_for (&a, &b, enough_frames, &one_video));
+  fail_unless (wait_for (&a, &b, bandwidth_applied, &bw),
+      "the estimate never reached vp8enc (%u messages, last %" G_GUINT64_FORMAT
+      " bit/s for %u encoders)", bw.messages, bw.applied, bw.encoders);
+  GST_INFO ("estimate %u bit/s, vp8enc at %" G_GUINT64_FORMAT, bw.target,
+      bw.applied);
+  fail_unless (bw.target >= 30000 && bw.target <= 8000000);
+
+  stats = gst_rtc_bin_get_stats (GST_RTC_BIN (a.rtcbin));
+  fail_unless_equals_int (stats_count (stats, "candidate-pair", &pair), 1);
+  fail_unless (gst_structure_get_double (pair, "availableOutgoingBitrate",
+          &available));
+  fail_unless (available >= 30000, "availableOutgoingBitrate %f", available);
+  gst_structure_free (stats);
+  gst_object_unref (bw.encoder);
+  g_signal_handlers_disconnect_by_data (bus, &bw);
+  gst_bus_disable_sync_message_emission (bus);
+  gst_object_unref (bus);
+  peers_stop (&a, &b);
+  g_mutex_clear (&bw.lock);
+
+  /* off: vp8enc keeps its own setting */
+  peer_init (&a, "A", "rtcbin name=rtc congestion-control=false "
+      "videotestsrc is-live=true pattern=ball ! "
+      "video/x-raw,width=160,height=120,framerate=30/1 ! "
+      "vp8enc name=venc deadline=1 target-bitrate=100000 ! "
+      "rtpvp8pay pt=96 ! rtc.sink_0");
+  peer_init (&b, "B", "rtcbin name=rtc");
+  peers_link (&a, &b);
+  peers_start (&a, &b);
+  fail_unless (wait_for (&a, &b, negotiation_needed_after,
+          GINT_TO_POINTER (0)));
+  negotiate (&a, &b);
+  fail_unless (wait_for (&a, &b, both_connected, NULL));
+  fail_unless (wait_for (&a, &b, enough_frames, &one_video));
+  bw.encoder = gst_bin_get_by_name (GST_BIN (a.pipeline), "venc");
+  g_object_get (bw.encoder, "target-bitrate", &bitrate, NULL);
+  fail_unless_equals_int (bitrate, 100000);
+  gst_object_unref (bw.encoder);
+  peers_stop (&a, &b);
+}
+
+GST_END_TEST;
+
 /* ---- two streams of one kind on one BUNDLE transport ---- */
 
 static gboolean
@@ -1797,6 +1925,7 @@ rtcbin_suite (void)
   tcase_add_test (tc, test_call_typed_api);
   tcase_add_test (tc, test_renegotiation);
   tcase_add_test (tc, test_ice_restart);
+  tcase_add_test (tc, test_congestion_control);
   tcase_add_test (tc, test_two_videos_by_mid);
   tcase_add_test (tc, test_two_videos_by_ssrc);
   tcase_add_test (tc, test_nack_rtx);

@@ -412,6 +412,156 @@ GST_START_TEST (test_media_type)
 
 GST_END_TEST;
 
+/* The offer rtcsink POSTs to a WHIP server, and what it makes of the
+ * answer: an answer built by the library's own JSEP helper, one m-line
+ * rejected. */
+static GstRtcSessionDescription *
+answer_offer (const GstRtcSessionDescription * offer, guint reject)
+{
+  GstRtcSessionDescription *answer =
+      gst_rtc_session_description_new (GST_RTC_SDP_TYPE_ANSWER);
+  GPtrArray *mids = g_ptr_array_new ();
+  GError *error = NULL;
+  gchar *text;
+
+  for (guint i = 0; i < offer->media->len; i++) {
+    const GstRtcMediaDescription *offered = g_ptr_array_index (offer->media,
+        i);
+    GstRtcMediaDescription *media;
+
+    media = gst_rtc_sdp_answer_media (offered, offered->codecs,
+        i == reject ? GST_RTC_DIRECTION_INACTIVE : GST_RTC_DIRECTION_RECVONLY,
+        &error);
+    fail_unless (media != NULL, "%s", error ? error->message : "");
+    if (i == reject)
+      media->rejected = TRUE;
+    else
+      g_ptr_array_add (mids, media->mid);
+    media->ice_ufrag = g_strdup ("wxyz");
+    media->ice_pwd = g_strdup ("0123456789abcdefghijklmn");
+    media->fingerprint = g_strdup ("sha-256 FC:BE:EB:AA:C0:DE:5B:72:50:3D:"
+        "83:A5:42:64:11:15:1C:46:E4:AC:F1:53:EE:76:BF:A3:C2:87:6C:86:37:B6");
+    media->setup = GST_RTC_DTLS_SETUP_ACTIVE;
+    media->rtcp_mux = TRUE;
+    if (i != reject)
+      g_ptr_array_add (media->candidates,
+          g_strdup ("candidate:1 1 udp 2015363327 192.0.2.9 5000 typ host"));
+    g_ptr_array_add (answer->media, media);
+  }
+  g_ptr_array_add (mids, NULL);
+  answer->bundle_mids = g_strdupv ((gchar **) mids->pdata);
+  g_ptr_array_unref (mids);
+  /* Through text, as it comes from the network. */
+  text = gst_rtc_session_description_to_string (answer);
+  gst_rtc_session_description_free (answer);
+  answer = gst_rtc_session_description_parse (GST_RTC_SDP_TYPE_ANSWER, text,
+      &error);
+  fail_unless (answer != NULL, "%s\n%s", error ? error->message : "", text);
+  g_free (text);
+  return answer;
+}
+
+GST_START_TEST (test_whip_offer)
+{
+  GstRtcCodec *vp8 = default_codec (GST_RTC_MEDIA_KIND_VIDEO, "VP8");
+  GstRtcCodec *h264 = default_codec (GST_RTC_MEDIA_KIND_VIDEO, "H264");
+  GstRtcCodec *opus = default_codec (GST_RTC_MEDIA_KIND_AUDIO, "OPUS");
+  GstRtcSinkSource sources[] = {
+    {GST_RTC_MEDIA_KIND_VIDEO, 1, vp8, "video0", 0},
+    {GST_RTC_MEDIA_KIND_AUDIO, 2, opus, "audio0", 0},
+    /* A passthrough stream and its transcoded alternative: one m-line. */
+    {GST_RTC_MEDIA_KIND_VIDEO, 3, h264, "video1", 7},
+    {GST_RTC_MEDIA_KIND_VIDEO, 4, vp8, "video1", 7},
+    {GST_RTC_MEDIA_KIND_VIDEO, 5, NULL, "video2", 0},
+  };
+  GstRtcSessionDescription *reparsed, *answer;
+  GstRtcSinkAnswer offer;
+  GPtrArray *candidates;
+  GError *error = NULL;
+  gchar *text;
+
+  fail_unless (gst_rtc_sink_offer_build (sources, G_N_ELEMENTS (sources),
+          "cname-1", "stream-1", &offer, &error), "%s",
+      error ? error->message : "");
+  fail_unless_equals_int (offer.answer->media->len, 3);
+  fail_unless_equals_int (offer.config.n_streams, 3);
+  candidates = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (candidates,
+      g_strdup ("candidate:1 1 udp 2015363327 192.0.2.2 43881 typ host"));
+  gst_rtc_sink_answer_set_transport (&offer, "abcd",
+      "0123456789abcdefghijklmn", "sha-256 FC:BE:EB:AA:C0:DE:5B:72:50:3D:83:"
+      "A5:42:64:11:15:1C:46:E4:AC:F1:53:EE:76:BF:A3:C2:87:6C:86:37:B6",
+      GST_RTC_DTLS_SETUP_ACTPASS, candidates, TRUE);
+  g_ptr_array_unref (candidates);
+  text = gst_rtc_session_description_to_string (offer.answer);
+  fail_unless (strstr (text, "a=group:BUNDLE 0 1 2\r\n") != NULL, "%s", text);
+  fail_unless (strstr (text, "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\n") != NULL,
+      "%s", text);
+  fail_unless (strstr (text, "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n") != NULL,
+      "%s", text);
+  fail_unless (strstr (text, "a=rtpmap:98 H264/90000\r\n") != NULL, "%s",
+      text);
+  fail_unless (strstr (text, "a=setup:actpass\r\n") != NULL, "%s", text);
+  fail_unless (strstr (text, "a=msid:stream-1 video1\r\n") != NULL, "%s",
+      text);
+  fail_unless (strstr (text, "a=sendrecv") == NULL, "%s", text);
+  reparsed = gst_rtc_session_description_parse (GST_RTC_SDP_TYPE_OFFER, text,
+      &error);
+  fail_unless (reparsed != NULL, "%s\n%s", error ? error->message : "", text);
+  for (guint i = 0; i < reparsed->media->len; i++) {
+    const GstRtcMediaDescription *media =
+        g_ptr_array_index (reparsed->media, i);
+
+    fail_unless_equals_int (media->direction, GST_RTC_DIRECTION_SENDONLY);
+    fail_unless (media->ext_mid != 0 && media->ssrc != 0);
+  }
+
+  /* The audio m-line rejected: the fan-out sends the two videos. */
+  answer = answer_offer (reparsed, 1);
+  fail_unless (gst_rtc_sink_offer_apply_answer (&offer, answer, &error), "%s",
+      error ? error->message : "");
+  fail_unless_equals_int (offer.n_accepted, 2);
+  fail_unless_equals_int (offer.offer_tag, 0);
+  fail_unless_equals_int (offer.config.streams[0].stream_id, 1);
+  fail_unless_equals_int (offer.config.streams[0].payload_type, 96);
+  fail_unless_equals_int (offer.config.streams[0].rtx_payload_type, 97);
+  fail_unless_equals_int (offer.config.streams[1].stream_id, 3);
+  fail_unless_equals_int (offer.config.streams[1].payload_type, 98);
+  fail_unless_equals_string (gst_rtc_fanout_stream_config_get_mid
+      (&offer.config.streams[1]), "2");
+  gst_rtc_session_description_free (answer);
+
+  /* An answer that receives nothing, or does not fit the offer. */
+  answer = answer_offer (reparsed, 0);
+  for (guint i = 0; i < answer->media->len; i++)
+    ((GstRtcMediaDescription *) g_ptr_array_index (answer->media,
+            i))->rejected = TRUE;
+  fail_if (gst_rtc_sink_offer_apply_answer (&offer, answer, &error));
+  fail_unless (error != NULL);
+  g_clear_error (&error);
+  g_ptr_array_set_size (answer->media, 1);
+  fail_if (gst_rtc_sink_offer_apply_answer (&offer, answer, &error));
+  fail_unless (error != NULL);
+  g_clear_error (&error);
+  gst_rtc_session_description_free (answer);
+
+  /* Nothing with caps yet: nothing to offer. */
+  gst_rtc_sink_answer_clear (&offer);
+  fail_if (gst_rtc_sink_offer_build (&sources[4], 1, "c", "s", &offer,
+          &error));
+  fail_unless (g_error_matches (error, GST_RTC_ERROR,
+          GST_RTC_ERROR_INVALID_STATE));
+  g_clear_error (&error);
+
+  gst_rtc_session_description_free (reparsed);
+  g_free (text);
+  gst_rtc_codec_free (vp8);
+  gst_rtc_codec_free (h264);
+  gst_rtc_codec_free (opus);
+}
+
+GST_END_TEST;
+
 static Suite *
 rtcsink_suite (void)
 {
@@ -425,6 +575,7 @@ rtcsink_suite (void)
   tcase_add_test (tc, test_nothing_to_send);
   tcase_add_test (tc, test_sdpfrag);
   tcase_add_test (tc, test_media_type);
+  tcase_add_test (tc, test_whip_offer);
   return s;
 }
 

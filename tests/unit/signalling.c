@@ -13,6 +13,7 @@
 #include <gst/rtc/signalling/httpserver.h>
 #include <gst/rtc/signalling/signaller.h>
 #include <gst/rtc/signalling/wsproto.h>
+#include <gst/rtc/signalling/wssignaller.h>
 
 #include <string.h>
 
@@ -1394,22 +1395,226 @@ GST_START_TEST (test_signaller_interface)
 
 GST_END_TEST;
 
+/* Roles in join, peers and peer-joined: optional, and a peer that knows
+ * nothing of them reads the messages as before. */
+GST_START_TEST (test_wsproto_roles)
+{
+  const gchar *const peers[] = { "a", "b", NULL };
+  const gchar *const roles[] = { "producer", "", NULL };
+  GstRtcWsMessage *message, *parsed;
+  GError *error = NULL;
+  gchar *json;
+  guint i;
+  const gchar *refused[] = {
+    "{\"type\":\"join\",\"room\":\"r\",\"role\":7}",
+    "{\"type\":\"join\",\"room\":\"r\",\"role\":"
+        "\"a-role-name-that-is-longer-than-32-bytes\"}",
+    "{\"type\":\"peer-joined\",\"peer\":\"a\",\"role\":[\"producer\"]}",
+    "{\"type\":\"peers\",\"peer\":\"me\",\"peers\":[\"a\"],\"roles\":[]}",
+    "{\"type\":\"peers\",\"peer\":\"me\",\"peers\":[\"a\"],\"roles\":\"p\"}",
+    "{\"type\":\"peers\",\"peer\":\"me\",\"peers\":[\"a\"],\"roles\":[1]}",
+    "{\"type\":\"peers\",\"peer\":\"me\",\"peers\":[],\"roles\":[\"p\"]}",
+  };
+
+  message = gst_rtc_ws_message_new_join ("stage", NULL);
+  message->role = g_strdup ("consumer");
+  json = gst_rtc_ws_message_to_json (message);
+  fail_unless_equals_string (json,
+      "{\"type\":\"join\",\"room\":\"stage\",\"role\":\"consumer\"}");
+  parsed = gst_rtc_ws_message_parse (json, -1, &error);
+  fail_unless (parsed != NULL);
+  fail_unless_equals_string (parsed->role, "consumer");
+  gst_rtc_ws_message_free (parsed);
+  gst_rtc_ws_message_free (message);
+  g_free (json);
+
+  message = gst_rtc_ws_message_new_peers ("stage", "me", peers);
+  message->peer_roles = g_strdupv ((gchar **) roles);
+  json = gst_rtc_ws_message_to_json (message);
+  fail_unless (strstr (json, "\"roles\":[\"producer\",\"\"]") != NULL, "%s",
+      json);
+  parsed = gst_rtc_ws_message_parse (json, -1, &error);
+  fail_unless (parsed != NULL, "%s", error ? error->message : "");
+  fail_unless (g_strv_equal ((const gchar * const *) parsed->peer_roles,
+          roles));
+  /* A copy keeps them. */
+  {
+    GstRtcWsMessage *copy = gst_rtc_ws_message_copy (parsed);
+
+    fail_unless (g_strv_equal ((const gchar * const *) copy->peer_roles,
+            roles));
+    gst_rtc_ws_message_free (copy);
+  }
+  gst_rtc_ws_message_free (parsed);
+  /* Roles that do not run parallel to the peers are not written. */
+  g_strfreev (message->peer_roles);
+  message->peer_roles = g_strdupv ((gchar **) peers + 1);
+  g_free (json);
+  json = gst_rtc_ws_message_to_json (message);
+  fail_unless (strstr (json, "roles") == NULL, "%s", json);
+  gst_rtc_ws_message_free (message);
+  g_free (json);
+
+  /* An old server's peers: no roles at all. A null role is no role. */
+  parsed = gst_rtc_ws_message_parse ("{\"type\":\"peers\",\"peer\":\"me\","
+      "\"peers\":[\"a\"]}", -1, &error);
+  fail_unless (parsed != NULL && parsed->peer_roles == NULL);
+  gst_rtc_ws_message_free (parsed);
+  parsed = gst_rtc_ws_message_parse ("{\"type\":\"peers\",\"peer\":\"me\","
+      "\"peers\":[\"a\"],\"roles\":[null]}", -1, &error);
+  fail_unless (parsed != NULL);
+  fail_unless_equals_string (parsed->peer_roles[0], "");
+  gst_rtc_ws_message_free (parsed);
+  parsed = gst_rtc_ws_message_parse ("{\"type\":\"peer-joined\",\"peer\":"
+      "\"a\",\"role\":\"producer\"}", -1, &error);
+  fail_unless (parsed != NULL);
+  fail_unless_equals_string (parsed->role, "producer");
+  json = gst_rtc_ws_message_to_json (parsed);
+  fail_unless_equals_string (json, "{\"type\":\"peer-joined\",\"peer\":\"a\","
+      "\"role\":\"producer\"}");
+  g_free (json);
+  gst_rtc_ws_message_free (parsed);
+
+  for (i = 0; i < G_N_ELEMENTS (refused); i++) {
+    parsed = gst_rtc_ws_message_parse (refused[i], -1, &error);
+    fail_unless (parsed == NULL, "accepted %s", refused[i]);
+    fail_unless (g_error_matches (error, GST_RTC_ERROR,
+            GST_RTC_ERROR_TYPE_ERROR), "%s", refused[i]);
+    g_clear_error (&error);
+  }
+}
+
+GST_END_TEST;
+
+/* A string where a GstRtcSignaller goes: ws:// and wss:// make a room
+ * signaller, anything else is refused. */
+GST_START_TEST (test_signaller_from_string)
+{
+  const gchar *good[] = { "ws://127.0.0.1:8443/stage", "wss://example.org/r",
+    "ws://[::1]:9/room%20one",
+  };
+  const gchar *bad[] = { "", "stage", "http://127.0.0.1/stage",
+    "ws://127.0.0.1:8443/", "ws://127.0.0.1:8443", "ws:///stage",
+    "ws://h/a/b", "whip://h/x",
+  };
+  GError *error = NULL;
+  guint i;
+
+  gst_rtc_init ();
+  for (i = 0; i < G_N_ELEMENTS (good); i++) {
+    GValue value = G_VALUE_INIT;
+    gchar *uri = NULL, *role = NULL, *text;
+
+    g_value_init (&value, GST_RTC_TYPE_SIGNALLER);
+    fail_unless (gst_value_deserialize (&value, good[i]), "%s", good[i]);
+    fail_unless (GST_RTC_IS_WS_SIGNALLER (g_value_get_object (&value)));
+    g_object_get (g_value_get_object (&value), "uri", &uri, "role", &role,
+        NULL);
+    fail_unless_equals_string (uri, good[i]);
+    fail_unless_equals_string (role, GST_RTC_WS_SIGNALLER_ROLE_PRODUCER);
+    text = gst_value_serialize (&value);
+    fail_unless_equals_string (text, good[i]);
+    fail_unless (gst_rtc_ws_signaller_check_uri (good[i], NULL));
+    g_free (text);
+    g_free (uri);
+    g_free (role);
+    g_value_unset (&value);
+  }
+  for (i = 0; i < G_N_ELEMENTS (bad); i++) {
+    GValue value = G_VALUE_INIT;
+    GstRtcWsSignaller *signaller;
+
+    g_value_init (&value, GST_RTC_TYPE_SIGNALLER);
+    fail_if (gst_value_deserialize (&value, bad[i]), "%s", bad[i]);
+    fail_unless (g_value_get_object (&value) == NULL);
+    g_value_unset (&value);
+    signaller = gst_rtc_ws_signaller_new (bad[i], &error);
+    fail_unless (signaller == NULL);
+    fail_unless (g_error_matches (error, GST_RTC_ERROR,
+            GST_RTC_ERROR_TYPE_ERROR));
+    fail_unless (strstr (error->message, "ws") != NULL, "%s",
+        error->message);
+    g_clear_error (&error);
+  }
+}
+
+GST_END_TEST;
+
+/* No server there: a few attempts with backoff, then the error signal,
+ * and nothing after stop. */
+static void
+on_ws_error (GstRtcSignaller * signaller, const GError * error,
+    gpointer user_data)
+{
+  gchar **message = user_data;
+
+  g_free (*message);
+  *message = g_strdup (error->message);
+}
+
+GST_START_TEST (test_ws_signaller_unreachable)
+{
+  GstRtcWsSignaller *signaller;
+  GSocket *socket;
+  GSocketAddress *address;
+  GInetAddress *loopback;
+  gchar *uri, *message = NULL;
+  guint port;
+  gint64 deadline;
+
+  /* A port nobody listens on: bound, never listening. */
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_TCP, NULL);
+  loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  address = g_inet_socket_address_new (loopback, 0);
+  fail_unless (g_socket_bind (socket, address, FALSE, NULL));
+  g_object_unref (address);
+  address = g_socket_get_local_address (socket, NULL);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
+  uri = g_strdup_printf ("ws://127.0.0.1:%u/room", port);
+
+  signaller = gst_rtc_ws_signaller_new (uri, NULL);
+  fail_unless (signaller != NULL);
+  g_signal_connect (signaller, "error", G_CALLBACK (on_ws_error), &message);
+  gst_rtc_signaller_start (GST_RTC_SIGNALLER (signaller));
+  deadline = g_get_monotonic_time () + DEADLINE_SECONDS * G_USEC_PER_SEC;
+  while (g_atomic_pointer_get (&message) == NULL
+      && g_get_monotonic_time () < deadline)
+    g_usleep (20000);
+  gst_rtc_signaller_stop (GST_RTC_SIGNALLER (signaller));
+  fail_unless (message != NULL, "no error signal");
+  fail_unless (strstr (message, "could not connect") != NULL, "%s", message);
+  fail_unless (strstr (message, uri) != NULL, "%s", message);
+  /* Stopping twice, and stopping a stopped one, are harmless. */
+  gst_rtc_signaller_stop (GST_RTC_SIGNALLER (signaller));
+  g_object_unref (signaller);
+
+  g_free (message);
+  g_free (uri);
+  g_object_unref (address);
+  g_object_unref (loopback);
+  g_object_unref (socket);
+}
+
+GST_END_TEST;
+
 static Suite *
 signalling_suite (void)
 {
   Suite *s = suite_create ("signalling");
-
-  /* The client needs no proxy, and libproxy's unwinding confuses valgrind. */
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
   TCase *tc_wsproto = tcase_create ("wsproto");
   TCase *tc_http = tcase_create ("httpserver");
   TCase *tc_signaller = tcase_create ("signaller");
+
+  /* The client needs no proxy, and libproxy's unwinding confuses valgrind. */
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
 
   tcase_add_test (tc_wsproto, test_wsproto_build_parse);
   tcase_add_test (tc_wsproto, test_wsproto_accepts);
   tcase_add_test (tc_wsproto, test_wsproto_malformed);
   tcase_add_test (tc_wsproto, test_wsproto_hostile);
   tcase_add_test (tc_wsproto, test_wsproto_truncated);
+  tcase_add_test (tc_wsproto, test_wsproto_roles);
   suite_add_tcase (s, tc_wsproto);
 
   tcase_add_test (tc_http, test_http_two_mounts_one_server);
@@ -1426,6 +1631,8 @@ signalling_suite (void)
   suite_add_tcase (s, tc_http);
 
   tcase_add_test (tc_signaller, test_signaller_interface);
+  tcase_add_test (tc_signaller, test_signaller_from_string);
+  tcase_add_test (tc_signaller, test_ws_signaller_unreachable);
   suite_add_tcase (s, tc_signaller);
 
   return s;

@@ -185,6 +185,14 @@ struct _GstRtcHttpRequest
 };
 
 G_DEFINE_TYPE (GstRtcHttpServer, gst_rtc_http_server, GST_TYPE_OBJECT);
+
+/**
+ * GstRtcHttpRequest:
+ *
+ * One HTTP request to a mount of a #GstRtcHttpServer, as its handler sees
+ * it: method, path, query, headers, body and the client's address, and the
+ * response the handler gives.
+ */
 G_DEFINE_TYPE (GstRtcHttpRequest, gst_rtc_http_request, G_TYPE_OBJECT);
 
 static GMutex registry_lock;
@@ -1402,6 +1410,8 @@ gst_rtc_http_server_release (GstRtcHttpServer * server)
  * gst_rtc_http_server_get_port:
  * @server: a server
  *
+ * Gets the TCP port of @server; with port 0 asked for, the one it got.
+ *
  * Returns: the port the server listens on
  */
 guint
@@ -1416,6 +1426,8 @@ gst_rtc_http_server_get_port (GstRtcHttpServer * server)
  * gst_rtc_http_server_get_address:
  * @server: a server
  *
+ * Gets the address @server was asked to listen on.
+ *
  * Returns: the address the server was asked to listen on
  */
 const gchar *
@@ -1429,6 +1441,8 @@ gst_rtc_http_server_get_address (GstRtcHttpServer * server)
 /**
  * gst_rtc_http_server_is_https:
  * @server: a server
+ *
+ * Tells whether @server has a TLS certificate.
  *
  * Returns: %TRUE if the server speaks HTTPS (and WSS)
  */
@@ -1786,6 +1800,8 @@ gst_rtc_http_server_set_mount_authorize (GstRtcHttpServer * server,
  * gst_rtc_http_request_get_method:
  * @request: a request
  *
+ * Gets the method of @request.
+ *
  * Returns: the HTTP method
  */
 const gchar *
@@ -1800,6 +1816,8 @@ gst_rtc_http_request_get_method (GstRtcHttpRequest * request)
  * gst_rtc_http_request_get_path:
  * @request: a request
  *
+ * Gets the path of @request.
+ *
  * Returns: the decoded path of the request URI
  */
 const gchar *
@@ -1813,6 +1831,8 @@ gst_rtc_http_request_get_path (GstRtcHttpRequest * request)
 /**
  * gst_rtc_http_request_get_mount_path:
  * @request: a request
+ *
+ * Gets the mount path @request came in through.
  *
  * Returns: the prefix of the mount that took the request
  */
@@ -1851,6 +1871,8 @@ gst_rtc_http_request_get_subpath (GstRtcHttpRequest * request)
  * gst_rtc_http_request_get_query:
  * @request: a request
  *
+ * Gets the query string of @request.
+ *
  * Returns: (nullable): the raw query string, without the `?`
  */
 const gchar *
@@ -1865,6 +1887,8 @@ gst_rtc_http_request_get_query (GstRtcHttpRequest * request)
  * gst_rtc_http_request_get_header:
  * @request: a request
  * @name: a header name (any case)
+ *
+ * Gets one header of @request.
  *
  * Returns: (nullable): the header's value; repeated headers are joined
  *   with commas
@@ -1883,6 +1907,8 @@ gst_rtc_http_request_get_header (GstRtcHttpRequest * request,
  * gst_rtc_http_request_get_headers:
  * @request: a request
  *
+ * Gets every header of @request.
+ *
  * Returns: (transfer none): all request headers (read only)
  */
 SoupMessageHeaders *
@@ -1896,6 +1922,8 @@ gst_rtc_http_request_get_headers (GstRtcHttpRequest * request)
 /**
  * gst_rtc_http_request_get_body:
  * @request: a request
+ *
+ * Gets the body of @request.
  *
  * Returns: (transfer none): the request body, empty when there is none
  *   (and in the authorize hook, which runs before the body is read)
@@ -1911,6 +1939,8 @@ gst_rtc_http_request_get_body (GstRtcHttpRequest * request)
 /**
  * gst_rtc_http_request_get_remote_address:
  * @request: a request
+ *
+ * Gets the address of the client that sent @request.
  *
  * Returns: (nullable): the client's IP address
  */

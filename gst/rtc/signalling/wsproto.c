@@ -14,6 +14,13 @@
  * `error` are this project's own. Any message may carry `"to"` and
  * `"from"` peer ids, which a relaying server uses and fills in.
  *
+ * Roles are optional and backward compatible: a `join` may carry
+ * `"role"` (`"producer"` sends media, `"consumer"` receives it and makes
+ * the offers), the server repeats it in `peer-joined`, and its `peers`
+ * message carries `"roles"`, an array parallel to `"peers"`. A peer that
+ * knows nothing of roles ignores them, and one that announced none has
+ * an empty role.
+ *
  * Parsing is strict about what it uses and lenient about the rest: members
  * it does not know are ignored, but a known member with the wrong JSON type
  * is refused, so that a `"sdpMLineIndex":"0"` is an error rather than a
@@ -54,6 +61,8 @@ G_DEFINE_BOXED_TYPE (GstRtcWsMessage, gst_rtc_ws_message,
  * gst_rtc_ws_message_type_to_string:
  * @type: a message type
  *
+ * Names a message type as the `"type"` member does.
+ *
  * Returns: (nullable): the `"type"` value of @type, %NULL for an invalid one
  */
 const gchar *
@@ -68,6 +77,8 @@ gst_rtc_ws_message_type_to_string (GstRtcWsMessageType type)
  * gst_rtc_ws_message_type_from_string:
  * @name: a `"type"` value
  * @type: (out): where to store the type
+ *
+ * Parses the `"type"` of a message.
  *
  * Returns: %TRUE if @name is a known message type
  */
@@ -93,6 +104,8 @@ gst_rtc_ws_message_type_from_string (const gchar * name,
  * gst_rtc_ws_message_new:
  * @type: the message type
  *
+ * Creates a message of the WebSocket signalling protocol.
+ *
  * Returns: (transfer full): an empty message of @type, to fill in
  */
 GstRtcWsMessage *
@@ -112,6 +125,8 @@ gst_rtc_ws_message_new (GstRtcWsMessageType type)
  * gst_rtc_ws_message_new_sdp:
  * @type: %GST_RTC_WS_MESSAGE_OFFER or %GST_RTC_WS_MESSAGE_ANSWER
  * @sdp: the session description
+ *
+ * Creates an `offer` or `answer` message.
  *
  * Returns: (transfer full): an offer or answer message
  */
@@ -136,6 +151,8 @@ gst_rtc_ws_message_new_sdp (GstRtcWsMessageType type, const gchar * sdp)
  * @sdp_mid: (nullable): the MID of the m-line
  * @sdp_mline_index: the index of the m-line, or -1
  *
+ * Creates a `candidate` message, shaped like the W3C RTCIceCandidateInit.
+ *
  * Returns: (transfer full): a candidate message
  */
 GstRtcWsMessage *
@@ -159,6 +176,8 @@ gst_rtc_ws_message_new_candidate (const gchar * candidate,
  * @room: the room to join
  * @peer: (nullable): the id the peer would like, or %NULL to be given one
  *
+ * Creates a `join` message, with which a peer enters a room.
+ *
  * Returns: (transfer full): a join message
  */
 GstRtcWsMessage *
@@ -179,6 +198,8 @@ gst_rtc_ws_message_new_join (const gchar * room, const gchar * peer)
  * @room: (nullable): the room
  * @peer: the receiver's own peer id
  * @peers: (nullable) (array zero-terminated=1): the other peers in the room
+ *
+ * Creates a `peers` message, the list of a room a joining peer receives.
  *
  * Returns: (transfer full): a peers message
  */
@@ -203,6 +224,8 @@ gst_rtc_ws_message_new_peers (const gchar * room, const gchar * peer,
  * @type: %GST_RTC_WS_MESSAGE_PEER_JOINED or %GST_RTC_WS_MESSAGE_PEER_LEFT
  * @peer: the peer that came or went
  *
+ * Creates a message that tells a room a peer joined or left.
+ *
  * Returns: (transfer full): a peer-joined or peer-left message
  */
 GstRtcWsMessage *
@@ -224,6 +247,8 @@ gst_rtc_ws_message_new_peer_event (GstRtcWsMessageType type,
  * gst_rtc_ws_message_new_error:
  * @reason: why
  *
+ * Creates an `error` message.
+ *
  * Returns: (transfer full): an error message
  */
 GstRtcWsMessage *
@@ -241,6 +266,8 @@ gst_rtc_ws_message_new_error (const gchar * reason)
 /**
  * gst_rtc_ws_message_copy:
  * @message: a message
+ *
+ * Copies a message.
  *
  * Returns: (transfer full): a deep copy of @message
  */
@@ -263,6 +290,8 @@ gst_rtc_ws_message_copy (const GstRtcWsMessage * message)
   copy->reason = g_strdup (message->reason);
   copy->to = g_strdup (message->to);
   copy->from = g_strdup (message->from);
+  copy->role = g_strdup (message->role);
+  copy->peer_roles = g_strdupv (message->peer_roles);
   return copy;
 }
 
@@ -287,12 +316,16 @@ gst_rtc_ws_message_free (GstRtcWsMessage * message)
   g_free (message->reason);
   g_free (message->to);
   g_free (message->from);
+  g_free (message->role);
+  g_strfreev (message->peer_roles);
   g_free (message);
 }
 
 /**
  * gst_rtc_ws_message_is_end_of_candidates:
  * @message: a message
+ *
+ * Tells whether @message ends the candidates of its sender.
  *
  * Returns: %TRUE if @message is a candidate message that says no more
  *   candidates will come (its candidate is null or empty)
@@ -635,6 +668,67 @@ parse_peers (JsonObject * object, GstRtcWsMessage * message, GError ** error)
   return TRUE;
 }
 
+/* "roles": optional, but when present an array of strings (or nulls, read
+ * as no role) as long as "peers". */
+static gboolean
+parse_peer_roles (JsonObject * object, GstRtcWsMessage * message,
+    GError ** error)
+{
+  JsonNode *node = json_object_get_member (object, "roles");
+  JsonArray *array;
+  guint i, n;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node)) {
+    g_set_error_literal (error, GST_RTC_ERROR, GST_RTC_ERROR_TYPE_ERROR,
+        "\"roles\" must be an array of strings");
+    return FALSE;
+  }
+  array = json_node_get_array (node);
+  n = json_array_get_length (array);
+  if (n != g_strv_length (message->peers)) {
+    g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_TYPE_ERROR,
+        "\"roles\" has %u entries for %u peers", n,
+        g_strv_length (message->peers));
+    return FALSE;
+  }
+  message->peer_roles = g_new0 (gchar *, n + 1);
+  for (i = 0; i < n; i++) {
+    JsonNode *element = json_array_get_element (array, i);
+
+    if (JSON_NODE_HOLDS_NULL (element)) {
+      message->peer_roles[i] = g_strdup ("");
+      continue;
+    }
+    if (!JSON_NODE_HOLDS_VALUE (element)
+        || json_node_get_value_type (element) != G_TYPE_STRING
+        || strlen (json_node_get_string (element)) > GST_RTC_WS_MAX_ROLE_LEN) {
+      g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_TYPE_ERROR,
+          "\"roles\"[%u] must be a string of at most %u bytes", i,
+          GST_RTC_WS_MAX_ROLE_LEN);
+      return FALSE;
+    }
+    message->peer_roles[i] = json_node_dup_string (element);
+  }
+  return TRUE;
+}
+
+/* "role": optional, a string or null, and short. */
+static gboolean
+parse_role (JsonObject * object, GstRtcWsMessage * message, GError ** error)
+{
+  if (!get_string_member (object, "role", TRUE, &message->role, error))
+    return FALSE;
+  if (message->role != NULL
+      && strlen (message->role) > GST_RTC_WS_MAX_ROLE_LEN) {
+    g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_TYPE_ERROR,
+        "\"role\" is longer than %u bytes", GST_RTC_WS_MAX_ROLE_LEN);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 parse_object (JsonObject * object, GstRtcWsMessage * message, GError ** error)
 {
@@ -652,14 +746,21 @@ parse_object (JsonObject * object, GstRtcWsMessage * message, GError ** error)
     case GST_RTC_WS_MESSAGE_JOIN:
       if (!require_string_member (object, "room", &message->room, error))
         return FALSE;
+      if (!parse_role (object, message, error))
+        return FALSE;
       return get_string_member (object, "peer", TRUE, &message->peer, error);
     case GST_RTC_WS_MESSAGE_PEERS:
       if (!get_string_member (object, "room", TRUE, &message->room, error))
         return FALSE;
       if (!require_string_member (object, "peer", &message->peer, error))
         return FALSE;
-      return parse_peers (object, message, error);
+      if (!parse_peers (object, message, error))
+        return FALSE;
+      return parse_peer_roles (object, message, error);
     case GST_RTC_WS_MESSAGE_PEER_JOINED:
+      if (!parse_role (object, message, error))
+        return FALSE;
+      return require_string_member (object, "peer", &message->peer, error);
     case GST_RTC_WS_MESSAGE_PEER_LEFT:
       return require_string_member (object, "peer", &message->peer, error);
     case GST_RTC_WS_MESSAGE_ERROR:
@@ -814,6 +915,7 @@ gst_rtc_ws_message_to_json (const GstRtcWsMessage * message)
     case GST_RTC_WS_MESSAGE_JOIN:
       add_string (builder, "room", message->room ? message->room : "");
       add_string (builder, "peer", message->peer);
+      add_string (builder, "role", message->role);
       break;
     case GST_RTC_WS_MESSAGE_PEERS:
       add_string (builder, "room", message->room);
@@ -823,8 +925,20 @@ gst_rtc_ws_message_to_json (const GstRtcWsMessage * message)
       for (i = 0; message->peers && message->peers[i]; i++)
         json_builder_add_string_value (builder, message->peers[i]);
       json_builder_end_array (builder);
+      /* Only when it runs parallel to "peers": a reader checks that. */
+      if (message->peer_roles != NULL && g_strv_length (message->peer_roles)
+          == (message->peers ? g_strv_length (message->peers) : 0)) {
+        json_builder_set_member_name (builder, "roles");
+        json_builder_begin_array (builder);
+        for (i = 0; message->peer_roles[i]; i++)
+          json_builder_add_string_value (builder, message->peer_roles[i]);
+        json_builder_end_array (builder);
+      }
       break;
     case GST_RTC_WS_MESSAGE_PEER_JOINED:
+      add_string (builder, "peer", message->peer ? message->peer : "");
+      add_string (builder, "role", message->role);
+      break;
     case GST_RTC_WS_MESSAGE_PEER_LEFT:
       add_string (builder, "peer", message->peer ? message->peer : "");
       break;

@@ -20,11 +20,13 @@ G_BEGIN_DECLS
  * @GST_RTC_WS_MESSAGE_CANDIDATE: `{"type":"candidate","candidate":…,
  *   "sdpMid":…,"sdpMLineIndex":…}`; a null or empty candidate ends the
  *   candidates
- * @GST_RTC_WS_MESSAGE_JOIN: `{"type":"join","room":…,"peer":…}`, a peer asks
- *   to enter a room, optionally under a chosen id
- * @GST_RTC_WS_MESSAGE_PEERS: `{"type":"peers","room":…,"peer":…,"peers":[…]}`,
- *   the server tells a peer its own id and who else is in the room
- * @GST_RTC_WS_MESSAGE_PEER_JOINED: `{"type":"peer-joined","peer":…}`
+ * @GST_RTC_WS_MESSAGE_JOIN: `{"type":"join","room":…,"peer":…,"role":…}`, a
+ *   peer asks to enter a room, optionally under a chosen id and announcing
+ *   a role (`"producer"` or `"consumer"`)
+ * @GST_RTC_WS_MESSAGE_PEERS: `{"type":"peers","room":…,"peer":…,"peers":[…],
+ *   "roles":[…]}`, the server tells a peer its own id and who else is in
+ *   the room; `"roles"`, when present, runs parallel to `"peers"`
+ * @GST_RTC_WS_MESSAGE_PEER_JOINED: `{"type":"peer-joined","peer":…,"role":…}`
  * @GST_RTC_WS_MESSAGE_PEER_LEFT: `{"type":"peer-left","peer":…}`
  * @GST_RTC_WS_MESSAGE_ERROR: `{"type":"error","reason":…}`
  *
@@ -61,6 +63,11 @@ typedef enum
  * @to: (nullable): the peer id a relayed message is meant for
  * @from: (nullable): the peer id a relayed message comes from, filled in by
  *   the relaying server
+ * @role: (nullable): the role a join or peer-joined message announces
+ *   (`"producer"`, `"consumer"`), %NULL when none was announced
+ * @peer_roles: (nullable) (array zero-terminated=1): in a peers message,
+ *   the role of each of @peers in the same order (an empty string for a
+ *   peer that announced none), or %NULL when the server sent no roles
  *
  * One signalling message, as parsed from or serialised to JSON. Fields that
  * do not apply to @type are %NULL (or -1).
@@ -78,7 +85,16 @@ typedef struct
   gchar *reason;
   gchar *to;
   gchar *from;
+  gchar *role;
+  gchar **peer_roles;
 } GstRtcWsMessage;
+
+/**
+ * GST_RTC_WS_MAX_ROLE_LEN:
+ *
+ * The longest role name, in bytes, that gst_rtc_ws_message_parse() accepts.
+ */
+#define GST_RTC_WS_MAX_ROLE_LEN 32
 
 #define GST_RTC_TYPE_WS_MESSAGE (gst_rtc_ws_message_get_type ())
 

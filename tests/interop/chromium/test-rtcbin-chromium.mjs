@@ -147,8 +147,11 @@ async function call({ gstArgs, pageOpts, gstOffers }) {
   page.on('pageerror', (e) => pageLog.push('pageerror: ' + e));
   const gst = new GstPeer([...gstArgs, ...(gstOffers ? ['--offer'] : [])]);
 
-  // Messages to the page are handled one after the other, in order.
-  let chain = Promise.resolve();
+  // Messages to the page are handled one after the other, in order, and
+  // only once the page has its RTCPeerConnection (when we offer, our offer
+  // may come before window.start has run).
+  let pageStarted;
+  let chain = new Promise((resolve) => { pageStarted = resolve; });
   const pageErrors = [];
   const toPage = (msg) => {
     chain = chain.then(() => page.evaluate((m) => window.handle(m), msg))
@@ -164,6 +167,7 @@ async function call({ gstArgs, pageOpts, gstOffers }) {
   assert.ok(ready && ready.type === 'ready',
     `rtcpeer.py did not start: ${JSON.stringify(ready)}\n${gst.tail()}`);
   await page.evaluate((o) => window.start(o), { ...pageOpts, offer: !gstOffers });
+  pageStarted();
 
   const pageStats = () => page.evaluate(() => window.stats());
   const describeFailure = async (what) => {

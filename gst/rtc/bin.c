@@ -34,6 +34,7 @@
 #endif
 
 #include "bin-private.h"
+#include "bin-diagnosis.h"
 #include "rtc-enumtypes.h"
 
 #include <stdio.h>
@@ -989,7 +990,7 @@ static void
 rtc_bin_update_states (GstRtcBin * bin)
 {
   GstRtcPeerConnectionState connection;
-  GstRtcIceState ice;
+  GstRtcIceState ice, prev_ice;
   GstRtcIceGatheringState gathering;
   guint n = 0, n_new = 0, n_connecting = 0, n_connected = 0, n_failed = 0;
   guint n_disconnected = 0, n_closed = 0;
@@ -1119,6 +1120,7 @@ rtc_bin_update_states (GstRtcBin * bin)
     ice = GST_RTC_ICE_STATE_CLOSED;
   }
   notify_connection = connection != bin->connection_state;
+  prev_ice = bin->ice_connection_state;
   notify_ice = ice != bin->ice_connection_state;
   notify_gathering = gathering != bin->ice_gathering_state;
   bin->connection_state = connection;
@@ -1137,6 +1139,17 @@ rtc_bin_update_states (GstRtcBin * bin)
         enum_nick (GST_RTC_TYPE_ICE_STATE, ice));
     g_object_notify_by_pspec (G_OBJECT (bin),
         properties[PROP_ICE_CONNECTION_STATE]);
+    /* the connectivity doctor: once on connecting, once on failing */
+    if (ice == GST_RTC_ICE_STATE_FAILED
+        || ((ice == GST_RTC_ICE_STATE_CONNECTED
+                || ice == GST_RTC_ICE_STATE_COMPLETED)
+            && prev_ice != GST_RTC_ICE_STATE_CONNECTED
+            && prev_ice != GST_RTC_ICE_STATE_COMPLETED
+            && prev_ice != GST_RTC_ICE_STATE_DISCONNECTED))
+      rtc_bin_post_ice_diagnosis (bin, ice != GST_RTC_ICE_STATE_FAILED,
+          prev_ice == GST_RTC_ICE_STATE_CONNECTED
+          || prev_ice == GST_RTC_ICE_STATE_COMPLETED
+          || prev_ice == GST_RTC_ICE_STATE_DISCONNECTED);
   }
   if (notify_connection) {
     GST_INFO_OBJECT (bin, "connection state %s",

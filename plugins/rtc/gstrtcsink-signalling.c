@@ -285,8 +285,11 @@ ws_call_run (gpointer data)
   if (call->message != NULL)
     ws_send (conn, call->message);
   if (call->close) {
-    soup_websocket_connection_close (conn->connection,
-        SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+    /* it may be closing already (a flood, the peer's own close) */
+    if (soup_websocket_connection_get_state (conn->connection) ==
+        SOUP_WEBSOCKET_STATE_OPEN)
+      soup_websocket_connection_close (conn->connection,
+          SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
     /* Its session is ended by whoever asked: no session-ended. */
     g_hash_table_remove (call->self->connections, call->id);
   }

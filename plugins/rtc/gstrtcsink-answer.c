@@ -547,7 +547,6 @@ gst_rtc_sink_offer_build (const GstRtcSinkSource * sources, guint n_sources,
     GError ** error)
 {
   gboolean taken[128] = { FALSE, };
-  gboolean group_used[GST_RTC_FANOUT_MAX_STREAMS + 1] = { FALSE, };
   guint32 ssrcs[2 * GST_RTC_FANOUT_MAX_STREAMS];
   guint n_ssrcs = 0, s;
   GPtrArray *mids;
@@ -570,11 +569,14 @@ gst_rtc_sink_offer_build (const GstRtcSinkSource * sources, guint n_sources,
     if (source->codec == NULL)
       continue;
     if (source->group != 0) {
-      guint slot = source->group % G_N_ELEMENTS (group_used);
+      /* one m-line per group: its first usable source (passthrough),
+       * not the transcode alternatives after it */
+      gboolean seen = FALSE;
 
-      if (group_used[slot])
+      for (guint a = 0; a < s && !seen; a++)
+        seen = sources[a].codec != NULL && sources[a].group == source->group;
+      if (seen)
         continue;
-      group_used[slot] = TRUE;
     }
     media = gst_rtc_media_description_new (index, source->kind);
     media->mid = g_strdup_printf ("%u", index);

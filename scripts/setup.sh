@@ -24,6 +24,7 @@ test_packages=(
   iproute2 iptables chromium python3-aiortc nodejs coturn
   gir1.2-gst-rtsp-server-1.0
   gir1.2-nice-0.1
+  python3-matplotlib
 )
 
 wanted=("${build_packages[@]}" "${runtime_packages[@]}" "${test_packages[@]}")

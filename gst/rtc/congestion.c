@@ -26,7 +26,8 @@
  *   decrease. Increase is multiplicative (8 % a second) far from the last
  *   congestion point and additive (about a packet per response time)
  *   near it; decrease goes to 85 % of the rate the receiver acknowledged.
- *   The rate never runs ahead of 1.5 times the acknowledged rate.
+ *   An increase never takes the rate past 1.5 times the acknowledged rate
+ *   (a rate already above it is held, not lowered).
  * - **Loss-based** (section 6): above 10 % loss the rate falls by half the
  *   loss fraction, below 2 % it rises by 5 %, in between it holds.
  *
@@ -880,18 +881,23 @@ update_delay_rate (GstRtcBandwidthEstimator * self, gint64 now_us)
   switch (self->rate_state) {
     case RATE_INCREASE:{
       gboolean near = self->avg_max_kbps >= 0;
+      gdouble increased, limit = G_MAXDOUBLE;
 
       if (near) {
         gdouble add = MAX (1000.0, self->avg_packet_bits * dt_s * 1e6 /
             response_us);
 
-        self->delay_rate += add;
+        increased = self->delay_rate + add;
       } else {
-        self->delay_rate *= pow (1.08, dt_s);
+        increased = self->delay_rate * pow (1.08, dt_s);
       }
+      /* no large increase without evidence that the path carries it; a
+       * sender that sends little (simple content, an app-limited encoder)
+       * keeps its rate rather than being pulled down to what it sent */
       if (self->acked_bps > 0)
-        self->delay_rate = MIN (self->delay_rate,
-            1.5 * self->acked_bps + 10000);
+        limit = 1.5 * self->acked_bps + 10000;
+      if (self->delay_rate < limit)
+        self->delay_rate = MAX (self->delay_rate, MIN (increased, limit));
       break;
     }
     case RATE_DECREASE:
@@ -1063,6 +1069,35 @@ gst_rtc_bandwidth_estimator_on_remb (GstRtcBandwidthEstimator * estimator,
     estimator->loss_rate = estimator->delay_rate;
   }
   update_target (estimator, now_us);
+  g_mutex_unlock (&estimator->lock);
+}
+
+/**
+ * gst_rtc_bandwidth_estimator_on_loss_report:
+ * @estimator: an estimator
+ * @lost: packets lost since the previous report
+ * @expected: packets expected since the previous report
+ * @now_us: when the report arrived
+ *
+ * Loss counted by something other than transport-cc feedback, such as
+ * the difference between two RTCP receiver reports, for a peer that
+ * sends no transport-cc. It feeds the loss-based part only. Ignored once
+ * transport-cc feedback has reported packets, which counts loss itself.
+ */
+void
+gst_rtc_bandwidth_estimator_on_loss_report (GstRtcBandwidthEstimator *
+    estimator, guint lost, guint expected, gint64 now_us)
+{
+  g_return_if_fail (GST_RTC_IS_BANDWIDTH_ESTIMATOR (estimator));
+
+  g_mutex_lock (&estimator->lock);
+  if (estimator->total_received == 0 && expected > 0) {
+    lost = MIN (lost, expected);
+    estimator->interval_lost += lost;
+    estimator->interval_received += expected - lost;
+    update_loss_rate (estimator, now_us);
+    update_target (estimator, now_us);
+  }
   g_mutex_unlock (&estimator->lock);
 }
 

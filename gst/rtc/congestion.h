@@ -102,6 +102,10 @@ void gst_rtc_bandwidth_estimator_on_remb (GstRtcBandwidthEstimator * estimator,
     guint64 bitrate, gint64 now_us);
 
 GST_RTC_API
+void gst_rtc_bandwidth_estimator_on_loss_report (GstRtcBandwidthEstimator * estimator,
+    guint lost, guint expected, gint64 now_us);
+
+GST_RTC_API
 void gst_rtc_bandwidth_estimator_set_rtt (GstRtcBandwidthEstimator * estimator,
     gint64 rtt_us);
 

@@ -26,7 +26,28 @@
  * round-trip time), generic NACKs (answered from one retransmission
  * history shared by all viewers, as RTX when the viewer negotiated it),
  * PLI and FIR (merged into at most one #GstRtcFanout::request-keyframe a
- * second per stream), REMB and transport-wide-cc feedback (counted).
+ * second per stream), REMB and transport-wide-cc feedback.
+ *
+ * Congestion control: each viewer has its own #GstRtcBandwidthEstimator,
+ * told the transport-wide sequence number, size and send time of every
+ * packet sent to the viewer and fed with the viewer's transport-wide-cc
+ * feedback (or, from a viewer that sends only that, REMB; and the loss
+ * of its receiver reports). One encoder serves every viewer, so one
+ * target is chosen over them (#GstRtcFanout:target-bitrate): the 25th
+ * percentile of the estimates of the healthy viewers, within
+ * #GstRtcFanout:min-bitrate and #GstRtcFanout:max-bitrate. A viewer whose
+ * estimate is under half the median is *constrained* and left out, so
+ * that the slowest viewer alone never sets the rate for all.
+ *
+ * A viewer whose estimate is below the target (or below what the streams
+ * bring in, when that is less) gets less: on a VP8 stream
+ * with temporal layers (the TID of the RFC 7741 payload descriptor), the
+ * fan-out drops the upper layers for that viewer and numbers what it
+ * sends on without a gap, so the viewer neither sees loss nor asks for
+ * the dropped packets, and rewrites the picture ID likewise. It climbs
+ * back one layer at a time, at a layer-sync frame (Y bit) or a key frame.
+ * With 3 layers the base layer is taken as 40 % of the rate and the
+ * first two as 60 %; with 2 layers the base as 60 %.
  *
  * A viewer that joins a video stream gets the packets of the last key
  * frame first, then the stream from the next key frame on: it never gets
@@ -43,6 +64,7 @@
 #endif
 
 #include "rtc.h"
+#include "congestion.h"
 
 #include <string.h>
 
@@ -66,13 +88,30 @@ GST_DEBUG_CATEGORY_STATIC (gst_rtc_fanout_debug);
 /* Sequence number ranges of a viewer's output, so that a NACK can be
  * mapped back to the payloader's numbering. A new range starts each time
  * a viewer (re)synchronises: join, key frame after waiting, resume. */
-#define MAX_SEGMENTS 16
+#define MAX_SEGMENTS 64
 
 /* Input that jumps further than this is a new payloader, not loss. */
 #define MAX_INPUT_GAP 1000
 
 /* One NACK can make us resend at most this many packets. */
 #define MAX_RETRANSMISSIONS_PER_RTCP 256
+
+/* Congestion control. */
+#define DEFAULT_MIN_BITRATE 100000
+#define DEFAULT_MAX_BITRATE 1500000
+#define DEFAULT_THINNING TRUE
+#define POLICY_INTERVAL (200 * GST_MSECOND)
+/* Under this share of the median estimate a viewer is constrained; it
+ * is healthy again above the second (hysteresis). */
+#define CONSTRAINED_RATIO 0.5
+#define UNCONSTRAINED_RATIO 0.6
+#define POLICY_PERCENTILE 25
+/* #GstRtcFanout::target-bitrate-changed is emitted for changes larger
+ * than this share. */
+#define TARGET_CHANGE_RATIO 0.05
+#define ALL_LAYERS 0xff
+/* Bytes SRTP adds to each packet (an 80-bit authentication tag). */
+#define SRTP_OVERHEAD 10
 
 /* Rewritten packets are built here; larger ones go to the heap. */
 #define STACK_PACKET_SIZE 2048
@@ -139,6 +178,9 @@ typedef struct
   gboolean keyframe_current;    /* the newest packet is part of it */
   GstClockTime last_keyframe_request;
   guint64 keyframes;
+
+  /* Temporal layers seen in the payload (highest TID + 1), atomic. */
+  gint n_layers;
 } Stream;
 
 
@@ -162,6 +204,9 @@ typedef struct
   guint16 out_start;
   guint16 in_start;
   guint count;
+  /* How far the viewer's VP8 picture IDs are behind the source's in
+   * this range: one per frame dropped before it. */
+  guint16 pid_delta;
 } Segment;
 
 typedef struct
@@ -191,6 +236,22 @@ typedef struct
   Segment segments[MAX_SEGMENTS];
   guint n_segments;
   guint segment_head;
+
+  /* Temporal layer thinning: the highest TID forwarded (ALL_LAYERS for
+   * all), decided per frame. */
+  guint max_tid;
+  gboolean layer_have_ts;
+  guint32 layer_ts;
+  gboolean layer_drop;
+  gboolean skipped;             /* dropped since the last packet sent */
+  guint16 pid_delta;
+  guint64 packets_thinned;
+  guint64 frames_thinned;
+
+  /* The previous receiver report, for the loss between two. */
+  gboolean have_rr_base;
+  guint32 rr_ext_highest_seq;
+  gint32 rr_packets_lost;
 
   guint64 packets_sent;
   guint64 octets_sent;          /* payload octets, as the SR counts them */
@@ -234,8 +295,21 @@ typedef struct
   guint64 remb_received;
   guint64 remb_bitrate;
   guint64 twcc_received;
+  guint64 twcc_malformed;
   guint64 byes_received;
   gint last_rr_stream;
+
+  /* Congestion control. The estimator exists from the start when the
+   * viewer negotiated transport-wide-cc, else from its first REMB or
+   * receiver report. */
+  GstRtcBandwidthEstimator *estimator;
+  gboolean have_estimate;       /* feedback or REMB arrived */
+  gboolean twcc_seen;
+  guint estimate;               /* as the policy last read it */
+  gboolean constrained;
+  /* The viewer's estimate over the target; what share of the layers it
+   * gets. G_MAXDOUBLE: everything. */
+  gdouble share;
 } Viewer;
 
 struct _GstRtcFanout
@@ -260,6 +334,20 @@ struct _GstRtcFanout
   gsize retransmissions_sent, nack_missed;
   gsize keyframe_requests_received, keyframe_requests_sent;
   gsize rtcp_received, rtcp_malformed;
+
+  /* Congestion control: settings under the object lock; the policy runs
+   * under policy_lock. */
+  guint min_bitrate, max_bitrate;
+  gboolean thinning;
+  GMutex policy_lock;
+  GstClockTime last_policy;
+  guint target_bitrate;         /* atomic */
+  guint emitted_target;         /* under policy_lock */
+  guint healthy_viewers, constrained_viewers;   /* under policy_lock */
+  /* What the streams bring in, measured over a second (policy_lock). */
+  GstClockTime rate_time;
+  guint64 rate_bytes;
+  guint input_bitrate;
 };
 
 enum
@@ -267,12 +355,17 @@ enum
   PROP_0,
   PROP_CNAME,
   PROP_STATS,
+  PROP_MIN_BITRATE,
+  PROP_MAX_BITRATE,
+  PROP_THINNING,
+  PROP_TARGET_BITRATE,
   PROP_LAST
 };
 
 enum
 {
   SIGNAL_REQUEST_KEYFRAME,
+  SIGNAL_TARGET_BITRATE_CHANGED,
   SIGNAL_LAST
 };
 
@@ -312,6 +405,14 @@ typedef struct
   gsize payload_offset;
   gsize payload_len;            /* without padding */
   guint padding_len;
+
+  /* VP8 payload descriptor (RFC 7741), once vp8_parse_descriptor() ran:
+   * the temporal layer (-1: none given), its layer-sync bit, and where
+   * the picture ID is in the payload (-1: none) and its width. */
+  gint tid;
+  gboolean layer_sync;
+  gint pid_offset;
+  guint pid_bits;
 } RtpPacket;
 
 static gboolean
@@ -345,7 +446,47 @@ rtp_parse (const guint8 * data, gsize size, RtpPacket * packet)
   packet->ts = GST_READ_UINT32_BE (data + 4);
   packet->payload_offset = offset;
   packet->payload_len = size - offset - packet->padding_len;
+  packet->tid = -1;
+  packet->layer_sync = FALSE;
+  packet->pid_offset = -1;
+  packet->pid_bits = 0;
   return TRUE;
+}
+
+/* RFC 7741 section 4.2: X, then I (picture ID, 7 or 15 bits), L
+ * (TL0PICIDX), T and K (TID, Y, KEYIDX). Fills the VP8 fields of
+ * @packet; a descriptor cut short leaves them unset. */
+static void
+vp8_parse_descriptor (RtpPacket * packet)
+{
+  const guint8 *payload = packet->data + packet->payload_offset;
+  gsize len = packet->payload_len, offset = 2;
+  gint pid_offset = -1;
+  guint pid_bits = 0;
+  guint8 x;
+
+  if (len < 1 || !(payload[0] & 0x80))
+    return;
+  if (len < 2)
+    return;
+  x = payload[1];
+  if (x & 0x80) {
+    if (len < offset + 1)
+      return;
+    pid_offset = offset;
+    pid_bits = (payload[offset] & 0x80) ? 15 : 7;
+    offset += pid_bits == 15 ? 2 : 1;
+  }
+  if (x & 0x40)
+    offset++;
+  if (len < offset)
+    return;
+  packet->pid_offset = pid_offset;
+  packet->pid_bits = pid_bits;
+  if ((x & 0x20) && len > offset) {
+    packet->tid = payload[offset] >> 6;
+    packet->layer_sync = (payload[offset] & 0x20) != 0;
+  }
 }
 
 /* RFC 7741: the first packet of a frame (S set, partition 0) whose VP8
@@ -597,6 +738,11 @@ keyframe_update (Stream * stream, GstBuffer * buffer, const RtpPacket * packet)
 
 /* --- viewers ------------------------------------------------------------ */
 
+static GstRtcBandwidthEstimator *viewer_ensure_estimator (GstRtcFanout * self,
+    Viewer * viewer);
+static void update_policy (GstRtcFanout * self, GstClockTime now,
+    gboolean force);
+
 static Viewer *
 viewer_ref (Viewer * viewer)
 {
@@ -615,6 +761,7 @@ viewer_unref (gpointer data)
   for (i = 0; i < GST_RTC_FANOUT_MAX_STREAMS; i++)
     g_free (viewer->streams[i]);
   gst_clear_object (&viewer->transport);
+  gst_clear_object (&viewer->estimator);
   g_mutex_clear (&viewer->lock);
   g_free (viewer);
 }
@@ -668,10 +815,13 @@ viewer_stream_resync (ViewerStream * vs, guint16 in_seq, guint32 in_ts)
   segment->out_start = vs->next_seq;
   segment->in_start = in_seq;
   segment->count = 0;
+  segment->pid_delta = vs->pid_delta;
+  vs->skipped = FALSE;
 }
 
 static gboolean
-viewer_stream_map_seq (ViewerStream * vs, guint16 out_seq, guint16 * in_seq)
+viewer_stream_map_seq (ViewerStream * vs, guint16 out_seq, guint16 * in_seq,
+    guint16 * pid_delta)
 {
   guint i;
 
@@ -682,6 +832,7 @@ viewer_stream_map_seq (ViewerStream * vs, guint16 out_seq, guint16 * in_seq)
 
     if (offset < segment->count) {
       *in_seq = segment->in_start + offset;
+      *pid_delta = segment->pid_delta;
       return TRUE;
     }
   }
@@ -741,7 +892,7 @@ typedef struct
  * length. */
 static gsize
 write_packet (Viewer * viewer, ViewerStream * vs, const RtpPacket * packet,
-    guint16 out_seq, gboolean rtx, guint8 * out)
+    guint16 out_seq, guint16 pid_delta, gboolean rtx, guint8 * out)
 {
   gsize csrc_len = 4 * packet->csrc_count;
   gsize offset, payload_len;
@@ -772,6 +923,19 @@ write_packet (Viewer * viewer, ViewerStream * vs, const RtpPacket * packet,
     payload_len = packet->payload_len + packet->padding_len;
   }
   memcpy (out + offset, packet->data + packet->payload_offset, payload_len);
+  if (pid_delta != 0 && packet->pid_offset >= 0) {
+    /* The viewer's picture IDs stay consecutive over dropped frames. */
+    guint8 *pid = out + offset + packet->pid_offset;
+
+    if (packet->pid_bits == 15) {
+      guint16 value = ((GST_READ_UINT16_BE (pid) & 0x7fff) - pid_delta)
+          & 0x7fff;
+
+      GST_WRITE_UINT16_BE (pid, 0x8000 | value);
+    } else {
+      pid[0] = (pid[0] - pid_delta) & 0x7f;
+    }
+  }
   return offset + payload_len;
 }
 
@@ -785,16 +949,18 @@ max_packet_len (ViewerStream * vs, const RtpPacket * packet)
 /* Called with viewer->lock held and a transport. */
 static gboolean
 send_rewritten (SendContext * ctx, Viewer * viewer, ViewerStream * vs,
-    const RtpPacket * packet, guint16 out_seq, gboolean rtx)
+    const RtpPacket * packet, guint16 out_seq, guint16 pid_delta,
+    gboolean rtx)
 {
   guint8 stack[STACK_PACKET_SIZE];
   guint8 *out = stack;
   gsize needed = max_packet_len (vs, packet), len;
   GstRtcSrtpStatus status;
+  guint16 twcc_seq = viewer->twcc_seq;
 
   if (needed > sizeof (stack))
     out = g_malloc (needed);
-  len = write_packet (viewer, vs, packet, out_seq, rtx, out);
+  len = write_packet (viewer, vs, packet, out_seq, pid_delta, rtx, out);
   status = gst_rtc_transport_send (viewer->transport, GST_RTC_PACKET_KIND_RTP,
       out, len);
   if (out != stack)
@@ -807,6 +973,9 @@ send_rewritten (SendContext * ctx, Viewer * viewer, ViewerStream * vs,
         status);
     return FALSE;
   }
+  if (vs->twcc_offset >= 0 && viewer->estimator != NULL)
+    gst_rtc_bandwidth_estimator_on_sent (viewer->estimator, twcc_seq,
+        len + SRTP_OVERHEAD, GST_TIME_AS_USECONDS (ctx->now));
   if (!rtx) {
     vs->packets_sent++;
     vs->octets_sent += packet->payload_len;
@@ -833,7 +1002,7 @@ send_media (SendContext * ctx, Viewer * viewer, ViewerStream * vs,
   vs->last_in_ts = packet->ts;
   if (vs->packets_sent == 0 && vs->srs_sent == 0)
     vs->next_sr = ctx->now + SR_INTERVAL / 2;
-  send_rewritten (ctx, viewer, vs, packet, out_seq, FALSE);
+  send_rewritten (ctx, viewer, vs, packet, out_seq, vs->pid_delta, FALSE);
 }
 
 /* RFC 3550 section 6.4.1, followed by an SDES CNAME as a compound packet
@@ -887,6 +1056,85 @@ send_sender_report (SendContext * ctx, Viewer * viewer, ViewerStream * vs)
     vs->send_errors++;
   }
   vs->next_sr = ctx->now + SR_INTERVAL;
+}
+
+/* Layer shares of the rate, cumulative: with n layers, layers 0..t
+ * carry share[n - 1][t] of it. They match what rtcsink asks of vp8enc. */
+static const gdouble layer_shares[3][3] = {
+  {1.0, 1.0, 1.0},
+  {0.6, 1.0, 1.0},
+  {0.4, 0.6, 1.0},
+};
+
+/* The highest layer a viewer with @share of the target can take, given
+ * that it takes @current now: climbing needs the full share, staying
+ * tolerates 10 % less. */
+static guint
+choose_max_tid (guint n_layers, gdouble share, guint current)
+{
+  gint t;
+
+  if (n_layers <= 1)
+    return ALL_LAYERS;
+  if (current == ALL_LAYERS)
+    current = n_layers - 1;
+  for (t = n_layers - 1; t > 0; t--) {
+    gdouble needed = n_layers <= 3 ? layer_shares[n_layers - 1][t] :
+        (gdouble) (t + 1) / n_layers;
+
+    if ((guint) t > current ? share >= needed : share * 1.1 >= needed)
+      break;
+  }
+  return t == (gint) n_layers - 1 ? ALL_LAYERS : (guint) t;
+}
+
+/* Called with viewer->lock on a forwarding video stream. Returns
+ * whether the frame @packet belongs to is dropped for this viewer. The
+ * decision is taken at the first packet of each frame and kept for the
+ * rest of it. */
+static gboolean
+layer_filter (SendContext * ctx, Viewer * viewer, ViewerStream * vs,
+    const RtpPacket * packet, gboolean starts_keyframe)
+{
+  guint want;
+
+  if (packet->tid < 0)
+    return FALSE;
+  if (vs->layer_have_ts && packet->ts == vs->layer_ts)
+    return vs->layer_drop;
+
+  want = choose_max_tid (g_atomic_int_get (&ctx->stream->n_layers),
+      viewer->share, vs->max_tid);
+  if (want < vs->max_tid) {
+    /* Down at once: nothing that is still sent needs a dropped layer. */
+    GST_DEBUG ("viewer %u: stream %u thinned to layer %u", viewer->id,
+        ctx->stream->id, want);
+    vs->max_tid = want;
+  } else if (want > vs->max_tid) {
+    /* Up at a key frame, or one layer at a time at a frame of that layer
+     * which depends on the base layer only. */
+    if (starts_keyframe) {
+      vs->max_tid = want;
+    } else if (packet->layer_sync && (guint) packet->tid == vs->max_tid + 1) {
+      vs->max_tid = packet->tid;
+      if (vs->max_tid + 1 >= (guint) g_atomic_int_get (&ctx->stream->n_layers)
+          && want == ALL_LAYERS)
+        vs->max_tid = ALL_LAYERS;
+    }
+    if (vs->max_tid != ALL_LAYERS || want == ALL_LAYERS)
+      GST_DEBUG ("viewer %u: stream %u at layer %u (wants %u)", viewer->id,
+          ctx->stream->id, vs->max_tid, want);
+  }
+  vs->layer_have_ts = TRUE;
+  vs->layer_ts = packet->ts;
+  vs->layer_drop = vs->max_tid != ALL_LAYERS
+      && (guint) packet->tid > vs->max_tid;
+  if (vs->layer_drop) {
+    vs->frames_thinned++;
+    if (packet->pid_offset >= 0)
+      vs->pid_delta++;
+  }
+  return vs->layer_drop;
 }
 
 /* Called on the pushing thread. */
@@ -968,7 +1216,15 @@ forward_to_viewer (SendContext * ctx, Viewer * viewer, const RtpPacket * packet,
     case VIEWER_STREAM_FORWARDING:{
       guint16 ahead = packet->seq - vs->last_in_seq;
 
-      if (ahead == 0 || ahead > MAX_INPUT_GAP)
+      if (layer_filter (ctx, viewer, vs, packet, starts_keyframe)) {
+        /* Numbered on from the next packet sent: no gap to NACK. */
+        vs->last_in_seq = packet->seq;
+        vs->last_in_ts = packet->ts;
+        vs->skipped = TRUE;
+        vs->packets_thinned++;
+        break;
+      }
+      if (vs->skipped || ahead == 0 || ahead > MAX_INPUT_GAP)
         viewer_stream_resync (vs, packet->seq, packet->ts);
       send_media (ctx, viewer, vs, packet);
       break;
@@ -1005,6 +1261,143 @@ request_keyframe (GstRtcFanout * self, Stream * stream, GstClockTime now)
   return TRUE;
 }
 
+/* --- encoder policy ----------------------------------------------------- */
+
+static gint
+compare_uint (gconstpointer a, gconstpointer b)
+{
+  guint x = *(const guint *) a, y = *(const guint *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* One target for the shared encoder, from the viewers' estimates; and
+ * for each viewer, whether it is constrained and what share of the
+ * target it can take. Runs after feedback, at most every
+ * POLICY_INTERVAL unless @force. */
+static void
+update_policy (GstRtcFanout * self, GstClockTime now, gboolean force)
+{
+  GPtrArray *viewers;
+  GArray *all, *healthy;
+  guint min_bitrate, max_bitrate, target, reference = 0, emitted, i;
+  guint share_base;
+  gboolean emit = FALSE, thinning;
+  guint64 bytes_in = counter (&self->bytes_in);
+
+  if (force)
+    g_mutex_lock (&self->policy_lock);
+  else if (!g_mutex_trylock (&self->policy_lock))
+    return;
+  GST_OBJECT_LOCK (self);
+  if (!force && GST_CLOCK_TIME_IS_VALID (self->last_policy)
+      && now < self->last_policy + POLICY_INTERVAL) {
+    GST_OBJECT_UNLOCK (self);
+    g_mutex_unlock (&self->policy_lock);
+    return;
+  }
+  self->last_policy = now;
+  viewers = g_ptr_array_ref (self->viewers);
+  min_bitrate = self->min_bitrate;
+  max_bitrate = self->max_bitrate;
+  thinning = self->thinning;
+  GST_OBJECT_UNLOCK (self);
+
+  if (GST_CLOCK_TIME_IS_VALID (now)) {
+    if (!GST_CLOCK_TIME_IS_VALID (self->rate_time) || now < self->rate_time) {
+      self->rate_time = now;
+      self->rate_bytes = bytes_in;
+    } else if (now - self->rate_time >= GST_SECOND) {
+      self->input_bitrate = (guint) MIN (gst_util_uint64_scale (bytes_in -
+              self->rate_bytes, 8 * GST_SECOND, now - self->rate_time),
+          G_MAXUINT);
+      self->rate_time = now;
+      self->rate_bytes = bytes_in;
+    }
+  }
+
+  all = g_array_new (FALSE, FALSE, sizeof (guint));
+  healthy = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (i = 0; i < viewers->len; i++) {
+    Viewer *viewer = g_ptr_array_index (viewers, i);
+
+    g_mutex_lock (&viewer->lock);
+    viewer->estimate = 0;
+    if (viewer->estimator != NULL && viewer->have_estimate) {
+      viewer->estimate =
+          gst_rtc_bandwidth_estimator_get_target (viewer->estimator);
+      g_array_append_val (all, viewer->estimate);
+    }
+    g_mutex_unlock (&viewer->lock);
+  }
+  g_array_sort (all, compare_uint);
+  /* The median, the upper one of two: with two viewers the faster is
+   * the reference the slower is measured against. */
+  if (all->len > 0)
+    reference = g_array_index (all, guint, all->len / 2);
+
+  for (i = 0; i < viewers->len; i++) {
+    Viewer *viewer = g_ptr_array_index (viewers, i);
+
+    g_mutex_lock (&viewer->lock);
+    if (viewer->estimate == 0 || all->len < 2) {
+      viewer->constrained = FALSE;
+    } else {
+      gdouble ratio = viewer->constrained ? UNCONSTRAINED_RATIO :
+          CONSTRAINED_RATIO;
+
+      viewer->constrained = viewer->estimate < ratio * reference;
+    }
+    if (viewer->estimate > 0 && !viewer->constrained)
+      g_array_append_val (healthy, viewer->estimate);
+    g_mutex_unlock (&viewer->lock);
+  }
+  g_array_sort (healthy, compare_uint);
+  if (healthy->len > 0)
+    target = g_array_index (healthy, guint,
+        (healthy->len - 1) * POLICY_PERCENTILE / 100);
+  else
+    target = max_bitrate;
+  /* A viewer's share is measured against what is sent: the target before
+   * the floor (a lone viewer under min-bitrate is not thinned for it), and
+   * no more than the streams bring in (an encoder that makes less than
+   * its target, or encoded input). */
+  share_base = MIN (target, max_bitrate);
+  if (self->input_bitrate > 0)
+    share_base = MIN (share_base, self->input_bitrate);
+  target = CLAMP (target, min_bitrate, max_bitrate);
+
+  for (i = 0; i < viewers->len; i++) {
+    Viewer *viewer = g_ptr_array_index (viewers, i);
+
+    g_mutex_lock (&viewer->lock);
+    viewer->share = thinning && viewer->estimate > 0 && share_base > 0 ?
+        (gdouble) viewer->estimate / share_base : G_MAXDOUBLE;
+    g_mutex_unlock (&viewer->lock);
+  }
+
+  self->healthy_viewers = healthy->len;
+  self->constrained_viewers = all->len - healthy->len;
+  g_atomic_int_set (&self->target_bitrate, target);
+  emitted = self->emitted_target;
+  if (emitted == 0 || ABS ((gdouble) target - emitted) >
+      TARGET_CHANGE_RATIO * emitted) {
+    self->emitted_target = target;
+    emit = TRUE;
+  }
+  GST_LOG_OBJECT (self, "target %u from %u viewers with estimates, %u "
+      "healthy", target, all->len, healthy->len);
+  g_array_unref (all);
+  g_array_unref (healthy);
+  g_ptr_array_unref (viewers);
+  g_mutex_unlock (&self->policy_lock);
+
+  if (emit) {
+    GST_DEBUG_OBJECT (self, "encoder target %u bit/s", target);
+    g_signal_emit (self, signals[SIGNAL_TARGET_BITRATE_CHANGED], 0, target);
+  }
+}
+
 /* --- GObject ------------------------------------------------------------ */
 
 static void
@@ -1016,6 +1409,13 @@ gst_rtc_fanout_init (GstRtcFanout * self)
   self->viewers_by_id = g_hash_table_new_full (NULL, NULL, NULL, viewer_unref);
   self->next_viewer_id = 1;
   self->cname = g_strdup_printf ("gst-rtc-%08x", g_random_int ());
+  self->min_bitrate = DEFAULT_MIN_BITRATE;
+  self->max_bitrate = DEFAULT_MAX_BITRATE;
+  self->thinning = DEFAULT_THINNING;
+  self->target_bitrate = DEFAULT_MAX_BITRATE;
+  self->last_policy = GST_CLOCK_TIME_NONE;
+  self->rate_time = GST_CLOCK_TIME_NONE;
+  g_mutex_init (&self->policy_lock);
   reset_clock_locked (self, system);
   gst_object_unref (system);
 }
@@ -1048,6 +1448,7 @@ gst_rtc_fanout_finalize (GObject * object)
   g_hash_table_unref (self->viewers_by_id);
   gst_clear_object (&self->clock);
   g_free (self->cname);
+  g_mutex_clear (&self->policy_lock);
 
   G_OBJECT_CLASS (gst_rtc_fanout_parent_class)->finalize (object);
 }
@@ -1072,6 +1473,26 @@ gst_rtc_fanout_set_property (GObject * object, guint prop_id,
       GST_OBJECT_UNLOCK (self);
       break;
     }
+    case PROP_MIN_BITRATE:
+      GST_OBJECT_LOCK (self);
+      self->min_bitrate = g_value_get_uint (value);
+      self->max_bitrate = MAX (self->max_bitrate, self->min_bitrate);
+      GST_OBJECT_UNLOCK (self);
+      update_policy (self, GST_CLOCK_TIME_NONE, TRUE);
+      break;
+    case PROP_MAX_BITRATE:
+      GST_OBJECT_LOCK (self);
+      self->max_bitrate = g_value_get_uint (value);
+      self->min_bitrate = MIN (self->max_bitrate, self->min_bitrate);
+      GST_OBJECT_UNLOCK (self);
+      update_policy (self, GST_CLOCK_TIME_NONE, TRUE);
+      break;
+    case PROP_THINNING:
+      GST_OBJECT_LOCK (self);
+      self->thinning = g_value_get_boolean (value);
+      GST_OBJECT_UNLOCK (self);
+      update_policy (self, GST_CLOCK_TIME_NONE, TRUE);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1092,6 +1513,24 @@ gst_rtc_fanout_get_property (GObject * object, guint prop_id,
       break;
     case PROP_STATS:
       g_value_take_boxed (value, gst_rtc_fanout_get_stats (self));
+      break;
+    case PROP_MIN_BITRATE:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint (value, self->min_bitrate);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_MAX_BITRATE:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint (value, self->max_bitrate);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_THINNING:
+      GST_OBJECT_LOCK (self);
+      g_value_set_boolean (value, self->thinning);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_TARGET_BITRATE:
+      g_value_set_uint (value, gst_rtc_fanout_get_target_bitrate (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1130,6 +1569,49 @@ gst_rtc_fanout_class_init (GstRtcFanoutClass * klass)
       "Counters of the whole fan-out", gst_structure_get_type (),
       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * GstRtcFanout:min-bitrate:
+   *
+   * The lowest target the policy gives the encoder, and the lowest
+   * estimate of viewers added from now on, in bit/s.
+   */
+  properties[PROP_MIN_BITRATE] = g_param_spec_uint ("min-bitrate",
+      "Minimum bitrate", "Lowest encoder target (bit/s)", 0, G_MAXINT,
+      DEFAULT_MIN_BITRATE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstRtcFanout:max-bitrate:
+   *
+   * The highest target the policy gives the encoder, in bit/s; also
+   * where the estimate of each viewer added from now on starts, and its
+   * ceiling.
+   */
+  properties[PROP_MAX_BITRATE] = g_param_spec_uint ("max-bitrate",
+      "Maximum bitrate", "Highest encoder target and start of each "
+      "viewer's estimate (bit/s)", 0, G_MAXINT, DEFAULT_MAX_BITRATE,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstRtcFanout:thinning:
+   *
+   * Whether a viewer whose estimate is below the target gets the upper
+   * temporal layers of a VP8 stream dropped.
+   */
+  properties[PROP_THINNING] = g_param_spec_boolean ("thinning", "Thinning",
+      "Drop upper VP8 temporal layers for viewers below the target",
+      DEFAULT_THINNING, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstRtcFanout:target-bitrate:
+   *
+   * What the shared encoder should produce now, in bit/s; see
+   * gst_rtc_fanout_get_target_bitrate().
+   */
+  properties[PROP_TARGET_BITRATE] = g_param_spec_uint ("target-bitrate",
+      "Target bitrate", "What the shared encoder should produce (bit/s)",
+      0, G_MAXUINT, DEFAULT_MAX_BITRATE,
+      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (gobject_class, PROP_LAST, properties);
 
   /**
@@ -1145,6 +1627,20 @@ gst_rtc_fanout_class_init (GstRtcFanoutClass * klass)
   signals[SIGNAL_REQUEST_KEYFRAME] = g_signal_new ("request-keyframe",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
       G_TYPE_NONE, 1, G_TYPE_UINT);
+
+  /**
+   * GstRtcFanout::target-bitrate-changed:
+   * @fanout: the fan-out
+   * @bitrate: the new target, in bit/s
+   *
+   * The encoder policy moved the target by more than 5 % since it was
+   * last emitted (the first time: at the first estimate). Set the
+   * shared encoder's bitrate from it. Emitted from the thread that
+   * handed in the RTCP, with no lock held.
+   */
+  signals[SIGNAL_TARGET_BITRATE_CHANGED] =
+      g_signal_new ("target-bitrate-changed", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
 }
 
 /* --- public API --------------------------------------------------------- */
@@ -1450,6 +1946,11 @@ gst_rtc_fanout_push (GstRtcFanout * fanout, guint stream_id, GstBuffer * rtp)
   }
   counter_add (&fanout->packets_in, 1);
   counter_add (&fanout->bytes_in, map.size);
+  if (g_atomic_int_get (&stream->codec) == CODEC_VP8) {
+    vp8_parse_descriptor (&packet);
+    if (packet.tid >= g_atomic_int_get (&stream->n_layers))
+      g_atomic_int_set (&stream->n_layers, packet.tid + 1);
+  }
 
   g_mutex_lock (&stream->push_lock);
   GST_OBJECT_LOCK (fanout);
@@ -1533,6 +2034,7 @@ viewer_stream_new (Stream * stream, const GstRtcFanoutStreamConfig * config)
   vs->state = config->active ? VIEWER_STREAM_JOINING : VIEWER_STREAM_PAUSED;
   vs->twcc_offset = -1;
   vs->rtt = GST_CLOCK_TIME_NONE;
+  vs->max_tid = ALL_LAYERS;
 
   /* RFC 8285 one-byte header extensions, written once here: every
    * packet to this viewer carries the same block but for the
@@ -1596,6 +2098,7 @@ gst_rtc_fanout_add_viewer (GstRtcFanout * fanout, GstRtcTransport * transport,
   viewer = g_new0 (Viewer, 1);
   viewer->refcount = 1;
   viewer->last_rr_stream = -1;
+  viewer->share = G_MAXDOUBLE;
   g_mutex_init (&viewer->lock);
   for (i = 0; i < config->n_streams; i++) {
     const GstRtcFanoutStreamConfig *stream_config = &config->streams[i];
@@ -1611,6 +2114,8 @@ gst_rtc_fanout_add_viewer (GstRtcFanout * fanout, GstRtcTransport * transport,
     viewer->streams[stream->id - 1] = viewer_stream_new (stream,
         stream_config);
     subscribed++;
+    if (stream_config->twcc_ext_id != 0)
+      viewer_ensure_estimator (fanout, viewer);
   }
   viewer->transport = gst_object_ref (transport);
 
@@ -1829,7 +2334,26 @@ typedef struct
   guint32 ntp_middle;
   guint32 keyframe_streams;     /* bit per stream index */
   guint retransmissions;
+  gboolean bandwidth_updated;
 } RtcpContext;
+
+/* Called with viewer->lock. The estimator of a viewer that negotiated
+ * no transport-wide-cc, made when it first reports. */
+static GstRtcBandwidthEstimator *
+viewer_ensure_estimator (GstRtcFanout * self, Viewer * viewer)
+{
+  if (viewer->estimator == NULL) {
+    guint min_bitrate, max_bitrate;
+
+    GST_OBJECT_LOCK (self);
+    min_bitrate = self->min_bitrate;
+    max_bitrate = self->max_bitrate;
+    GST_OBJECT_UNLOCK (self);
+    viewer->estimator = gst_rtc_bandwidth_estimator_new (max_bitrate,
+        min_bitrate, max_bitrate);
+  }
+  return viewer->estimator;
+}
 
 static void
 handle_report_block (RtcpContext * ctx, Viewer * viewer, const guint8 * block)
@@ -1856,9 +2380,30 @@ handle_report_block (RtcpContext * ctx, Viewer * viewer, const guint8 * block)
   if (lsr != 0) {
     guint32 rtt = ctx->ntp_middle - lsr - dlsr;
 
-    if (rtt < 0x80000000)
+    if (rtt < 0x80000000) {
       vs->rtt = gst_util_uint64_scale (rtt, GST_SECOND, 65536);
+      if (viewer->estimator != NULL)
+        gst_rtc_bandwidth_estimator_set_rtt (viewer->estimator,
+            GST_TIME_AS_USECONDS (vs->rtt));
+    }
   }
+  /* Loss between two reports, for a viewer without transport-wide-cc
+   * feedback (which counts loss itself). */
+  if (vs->have_rr_base && !viewer->twcc_seen) {
+    guint32 expected = vs->ext_highest_seq - vs->rr_ext_highest_seq;
+    gint32 lost = vs->packets_lost - vs->rr_packets_lost;
+
+    if (expected > 0 && expected < 0x8000) {
+      gst_rtc_bandwidth_estimator_on_loss_report (viewer_ensure_estimator
+          (ctx->send.self, viewer), CLAMP (lost, 0, (gint32) expected),
+          expected, GST_TIME_AS_USECONDS (ctx->send.now));
+      viewer->have_estimate = TRUE;
+      ctx->bandwidth_updated = TRUE;
+    }
+  }
+  vs->have_rr_base = TRUE;
+  vs->rr_ext_highest_seq = vs->ext_highest_seq;
+  vs->rr_packets_lost = vs->packets_lost;
   viewer->last_rr_stream = vs->stream->id - 1;
 }
 
@@ -1870,14 +2415,14 @@ retransmit (RtcpContext * ctx, Viewer * viewer, ViewerStream * vs,
 {
   Stream *stream = vs->stream;
   GstBuffer *buffer = NULL;
-  guint16 in_seq;
+  guint16 in_seq, pid_delta = 0;
   GstMapInfo map;
   RtpPacket packet;
 
   vs->nack_requests++;
   if (ctx->retransmissions >= MAX_RETRANSMISSIONS_PER_RTCP)
     return;
-  if (viewer_stream_map_seq (vs, out_seq, &in_seq)) {
+  if (viewer_stream_map_seq (vs, out_seq, &in_seq, &pid_delta)) {
     g_mutex_lock (&stream->lock);
     buffer = history_lookup (stream, in_seq, ctx->send.now);
     g_mutex_unlock (&stream->lock);
@@ -1893,8 +2438,11 @@ retransmit (RtcpContext * ctx, Viewer * viewer, ViewerStream * vs,
     if (rtp_parse (map.data, map.size, &packet)) {
       gboolean rtx = vs->rtx_payload_type != 0;
 
+      if (g_atomic_int_get (&stream->codec) == CODEC_VP8)
+        vp8_parse_descriptor (&packet);
       ctx->retransmissions++;
-      if (send_rewritten (&ctx->send, viewer, vs, &packet, out_seq, rtx)) {
+      if (send_rewritten (&ctx->send, viewer, vs, &packet, out_seq, pid_delta,
+              rtx)) {
         vs->retransmissions_sent++;
         counter_add (&ctx->send.self->retransmissions_sent, 1);
         GST_LOG ("viewer %u: resent seq %u%s", viewer->id, out_seq,
@@ -1908,7 +2456,7 @@ retransmit (RtcpContext * ctx, Viewer * viewer, ViewerStream * vs,
 
 static void
 handle_feedback (RtcpContext * ctx, Viewer * viewer, const guint8 * p,
-    gsize size)
+    gsize size, gsize packet_len)
 {
   guint fmt = p[0] & 0x1f;
   GstRtcFanout *self = ctx->send.self;
@@ -1938,8 +2486,25 @@ handle_feedback (RtcpContext * ctx, Viewer * viewer, const guint8 * p,
       }
     }
   } else if (p[1] == RTCP_RTPFB && fmt == RTPFB_TWCC) {
-    /* Counted for now; the congestion controller reads it later. */
+    GstRtcTwccFeedback feedback;
+    GError *error = NULL;
+
     viewer->twcc_received++;
+    if (!gst_rtc_twcc_feedback_parse (p, packet_len, &feedback, &error)) {
+      viewer->twcc_malformed++;
+      GST_WARNING_OBJECT (self, "viewer %u: transport-wide-cc feedback "
+          "dropped: %s", viewer->id, error->message);
+      g_clear_error (&error);
+      return;
+    }
+    if (viewer->estimator != NULL) {
+      gst_rtc_bandwidth_estimator_on_feedback (viewer->estimator, &feedback,
+          GST_TIME_AS_USECONDS (ctx->send.now));
+      viewer->have_estimate = TRUE;
+      viewer->twcc_seen = TRUE;
+      ctx->bandwidth_updated = TRUE;
+    }
+    gst_rtc_twcc_feedback_clear (&feedback);
   } else if (p[1] == RTCP_PSFB && fmt == PSFB_PLI) {
     vs = viewer_find_ssrc (viewer, GST_READ_UINT32_BE (p + 8));
     if (vs == NULL) {
@@ -1977,6 +2542,11 @@ handle_feedback (RtcpContext * ctx, Viewer * viewer, const guint8 * p,
 
     viewer->remb_received++;
     viewer->remb_bitrate = exponent > 46 ? G_MAXUINT64 : mantissa << exponent;
+    gst_rtc_bandwidth_estimator_on_remb (viewer_ensure_estimator (self,
+            viewer), viewer->remb_bitrate,
+        GST_TIME_AS_USECONDS (ctx->send.now));
+    viewer->have_estimate = TRUE;
+    ctx->bandwidth_updated = TRUE;
   }
 }
 
@@ -2046,7 +2616,7 @@ gst_rtc_fanout_handle_rtcp (GstRtcFanout * fanout, guint viewer_id,
       case RTCP_RTPFB:
       case RTCP_PSFB:
         ctx.send.stream = NULL;
-        handle_feedback (&ctx, viewer, p, size);
+        handle_feedback (&ctx, viewer, p, size, packet_len);
         break;
       default:
         break;
@@ -2062,6 +2632,8 @@ gst_rtc_fanout_handle_rtcp (GstRtcFanout * fanout, guint viewer_id,
     if (ctx.keyframe_streams & (1u << i))
       request_keyframe (fanout, get_stream (fanout, i + 1), ctx.send.now);
   }
+  if (ctx.bandwidth_updated)
+    update_policy (fanout, ctx.send.now, FALSE);
   return TRUE;
 }
 
@@ -2123,11 +2695,20 @@ gst_rtc_fanout_get_n_viewers (GstRtcFanout * fanout)
  * `nack-requests` (sequence numbers asked for), `nack-missed` (no longer
  * in the history), `plis-received`, `firs-received`, `srs-sent`,
  * `send-errors`, `rtcp-received`, `rtcp-malformed`, `remb-received`,
- * `remb-bitrate`, `twcc-feedback-received`; once a receiver report
+ * `remb-bitrate`, `twcc-feedback-received`, `twcc-feedback-malformed`;
+ * for congestion control `bandwidth-estimate` (bit/s, 0 until the viewer
+ * sent transport-wide-cc feedback or REMB), `estimate-source` (`twcc`,
+ * `remb`, `receiver-reports` or `none`), `constrained` (left out of the
+ * encoder policy), `packets-thinned` and `frames-thinned` (dropped
+ * temporal layers) and, with an estimator, `loss-fraction` (double, the
+ * loss its last interval saw, from transport-wide-cc or receiver
+ * reports) and `estimator` (see
+ * gst_rtc_bandwidth_estimator_get_stats()); once a receiver report
  * arrived, `fraction-lost` (in 1/256), `packets-lost`, `jitter` (in RTP
  * clock units) and `round-trip-time` (a #GstClockTime) from the newest
  * one. A `stream-N` structure per stream holds the same per-stream
- * counters, the `ssrc` and the `state`.
+ * counters, the `ssrc`, the `state` and `max-temporal-layer` (-1 when
+ * every layer is sent).
  *
  * Returns: (transfer full) (nullable): the viewer's counters, or %NULL if
  *   there is no such viewer
@@ -2139,7 +2720,8 @@ gst_rtc_fanout_get_viewer_stats (GstRtcFanout * fanout, guint viewer_id)
   Viewer *viewer;
   guint64 packets = 0, bytes = 0, retransmissions = 0, nacks = 0;
   guint64 nack_requests = 0, nack_missed = 0, plis = 0, firs = 0, srs = 0;
-  guint64 send_errors = 0;
+  guint64 send_errors = 0, packets_thinned = 0, frames_thinned = 0;
+  const gchar *source;
   guint i;
 
   g_return_val_if_fail (GST_RTC_IS_FANOUT (fanout), NULL);
@@ -2168,6 +2750,8 @@ gst_rtc_fanout_get_viewer_stats (GstRtcFanout * fanout, guint viewer_id)
     firs += vs->firs_received;
     srs += vs->srs_sent;
     send_errors += vs->send_errors;
+    packets_thinned += vs->packets_thinned;
+    frames_thinned += vs->frames_thinned;
 
     s = gst_structure_new ("application/x-rtc-fanout-viewer-stream-stats",
         "stream-id", G_TYPE_UINT, i + 1,
@@ -2183,7 +2767,11 @@ gst_rtc_fanout_get_viewer_stats (GstRtcFanout * fanout, guint viewer_id)
         "plis-received", G_TYPE_UINT64, vs->plis_received,
         "firs-received", G_TYPE_UINT64, vs->firs_received,
         "srs-sent", G_TYPE_UINT64, vs->srs_sent,
-        "send-errors", G_TYPE_UINT64, vs->send_errors, NULL);
+        "send-errors", G_TYPE_UINT64, vs->send_errors,
+        "packets-thinned", G_TYPE_UINT64, vs->packets_thinned,
+        "frames-thinned", G_TYPE_UINT64, vs->frames_thinned,
+        "max-temporal-layer", G_TYPE_INT,
+        vs->max_tid == ALL_LAYERS ? -1 : (gint) vs->max_tid, NULL);
     if (vs->have_rr) {
       gst_structure_set (s,
           "fraction-lost", G_TYPE_UINT, (guint) vs->fraction_lost,
@@ -2215,7 +2803,34 @@ gst_rtc_fanout_get_viewer_stats (GstRtcFanout * fanout, guint viewer_id)
       "remb-received", G_TYPE_UINT64, viewer->remb_received,
       "remb-bitrate", G_TYPE_UINT64, viewer->remb_bitrate,
       "twcc-feedback-received", G_TYPE_UINT64, viewer->twcc_received,
+      "twcc-feedback-malformed", G_TYPE_UINT64, viewer->twcc_malformed,
       "byes-received", G_TYPE_UINT64, viewer->byes_received, NULL);
+  if (viewer->twcc_seen)
+    source = "twcc";
+  else if (viewer->remb_received > 0)
+    source = "remb";
+  else if (viewer->estimator != NULL && viewer->have_estimate)
+    source = "receiver-reports";
+  else
+    source = "none";
+  gst_structure_set (stats,
+      "bandwidth-estimate", G_TYPE_UINT, viewer->estimator != NULL
+      && viewer->have_estimate ?
+      gst_rtc_bandwidth_estimator_get_target (viewer->estimator) : 0,
+      "estimate-source", G_TYPE_STRING, source,
+      "constrained", G_TYPE_BOOLEAN, viewer->constrained,
+      "packets-thinned", G_TYPE_UINT64, packets_thinned,
+      "frames-thinned", G_TYPE_UINT64, frames_thinned, NULL);
+  if (viewer->estimator != NULL) {
+    GstStructure *estimator =
+        gst_rtc_bandwidth_estimator_get_stats (viewer->estimator);
+    gdouble loss = 0;
+
+    gst_structure_get_double (estimator, "loss-fraction", &loss);
+    gst_structure_set (stats, "loss-fraction", G_TYPE_DOUBLE, loss,
+        "estimator", GST_TYPE_STRUCTURE, estimator, NULL);
+    gst_structure_free (estimator);
+  }
   if (viewer->last_rr_stream >= 0) {
     ViewerStream *vs = viewer->streams[viewer->last_rr_stream];
 
@@ -2286,4 +2901,128 @@ gst_rtc_fanout_get_stats (GstRtcFanout * fanout)
       "rtcp-received", G_TYPE_UINT64, counter (&fanout->rtcp_received),
       "rtcp-malformed", G_TYPE_UINT64, counter (&fanout->rtcp_malformed),
       NULL);
+}
+
+/**
+ * gst_rtc_fanout_get_target_bitrate:
+ * @fanout: a fan-out
+ *
+ * What the encoder shared by all viewers should produce: the 25th
+ * percentile of the healthy viewers' estimates, within
+ * #GstRtcFanout:min-bitrate and #GstRtcFanout:max-bitrate;
+ * #GstRtcFanout:max-bitrate until a viewer has an estimate.
+ *
+ * Returns: the target, in bit/s
+ */
+guint
+gst_rtc_fanout_get_target_bitrate (GstRtcFanout * fanout)
+{
+  g_return_val_if_fail (GST_RTC_IS_FANOUT (fanout), 0);
+
+  return (guint) g_atomic_int_get (&fanout->target_bitrate);
+}
+
+/**
+ * gst_rtc_fanout_update_bandwidth:
+ * @fanout: a fan-out
+ *
+ * Runs the encoder policy now rather than at the next feedback (it runs
+ * at most every 200 ms on its own), which may emit
+ * #GstRtcFanout::target-bitrate-changed from this thread.
+ */
+void
+gst_rtc_fanout_update_bandwidth (GstRtcFanout * fanout)
+{
+  GstClockTime now;
+
+  g_return_if_fail (GST_RTC_IS_FANOUT (fanout));
+
+  GST_OBJECT_LOCK (fanout);
+  now = gst_clock_get_time (fanout->clock);
+  GST_OBJECT_UNLOCK (fanout);
+  update_policy (fanout, now, TRUE);
+}
+
+/**
+ * gst_rtc_fanout_get_bandwidth_stats:
+ * @fanout: a fan-out
+ *
+ * The state of congestion control: `target-bitrate` (uint, bit/s),
+ * `min-bitrate`, `max-bitrate`, `healthy-viewers`, `constrained-viewers`
+ * (uint, as the policy last counted them), `input-bitrate` (uint, what
+ * the streams pushed over the last second the policy measured, bit/s, 0
+ * until measured) and `viewers`, a list with one
+ * structure per viewer: `viewer-id`, `estimate` (uint, bit/s, 0 when it
+ * has none yet), `constrained` (boolean), `loss-fraction` (double),
+ * `max-temporal-layer` (int, the lowest over its streams, -1 when it gets
+ * every layer).
+ *
+ * Returns: (transfer full): the state
+ */
+GstStructure *
+gst_rtc_fanout_get_bandwidth_stats (GstRtcFanout * fanout)
+{
+  GstStructure *stats;
+  GPtrArray *viewers;
+  GValue list = G_VALUE_INIT;
+  guint min_bitrate, max_bitrate, healthy, constrained, input, i, j;
+
+  g_return_val_if_fail (GST_RTC_IS_FANOUT (fanout), NULL);
+
+  g_mutex_lock (&fanout->policy_lock);
+  healthy = fanout->healthy_viewers;
+  constrained = fanout->constrained_viewers;
+  input = fanout->input_bitrate;
+  g_mutex_unlock (&fanout->policy_lock);
+  GST_OBJECT_LOCK (fanout);
+  viewers = g_ptr_array_ref (fanout->viewers);
+  min_bitrate = fanout->min_bitrate;
+  max_bitrate = fanout->max_bitrate;
+  GST_OBJECT_UNLOCK (fanout);
+
+  gst_value_list_init (&list, viewers->len);
+  for (i = 0; i < viewers->len; i++) {
+    Viewer *viewer = g_ptr_array_index (viewers, i);
+    GValue value = G_VALUE_INIT;
+    GstStructure *s;
+    guint estimate = 0, layer = ALL_LAYERS;
+    gdouble loss = 0;
+
+    g_mutex_lock (&viewer->lock);
+    if (viewer->estimator != NULL && viewer->have_estimate) {
+      GstStructure *e =
+          gst_rtc_bandwidth_estimator_get_stats (viewer->estimator);
+
+      gst_structure_get_uint (e, "target-bitrate", &estimate);
+      gst_structure_get_double (e, "loss-fraction", &loss);
+      gst_structure_free (e);
+    }
+    for (j = 0; j < GST_RTC_FANOUT_MAX_STREAMS; j++) {
+      if (viewer->streams[j] != NULL)
+        layer = MIN (layer, viewer->streams[j]->max_tid);
+    }
+    s = gst_structure_new ("viewer",
+        "viewer-id", G_TYPE_UINT, viewer->id,
+        "estimate", G_TYPE_UINT, estimate,
+        "constrained", G_TYPE_BOOLEAN, viewer->constrained,
+        "loss-fraction", G_TYPE_DOUBLE, loss,
+        "max-temporal-layer", G_TYPE_INT,
+        layer == ALL_LAYERS ? -1 : (gint) layer, NULL);
+    g_mutex_unlock (&viewer->lock);
+    g_value_init (&value, GST_TYPE_STRUCTURE);
+    g_value_take_boxed (&value, s);
+    gst_value_list_append_and_take_value (&list, &value);
+  }
+  g_ptr_array_unref (viewers);
+
+  stats = gst_structure_new ("application/x-rtc-fanout-bandwidth",
+      "target-bitrate", G_TYPE_UINT,
+      gst_rtc_fanout_get_target_bitrate (fanout),
+      "min-bitrate", G_TYPE_UINT, min_bitrate,
+      "max-bitrate", G_TYPE_UINT, max_bitrate,
+      "healthy-viewers", G_TYPE_UINT, healthy,
+      "constrained-viewers", G_TYPE_UINT, constrained,
+      "input-bitrate", G_TYPE_UINT, input, NULL);
+  gst_structure_take_value (stats, "viewers", &list);
+  return stats;
 }

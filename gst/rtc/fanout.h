@@ -149,4 +149,13 @@ GstStructure * gst_rtc_fanout_get_viewer_stats (GstRtcFanout * fanout,
 GST_RTC_API
 GstStructure * gst_rtc_fanout_get_stats (GstRtcFanout * fanout);
 
+GST_RTC_API
+guint gst_rtc_fanout_get_target_bitrate (GstRtcFanout * fanout);
+
+GST_RTC_API
+void gst_rtc_fanout_update_bandwidth (GstRtcFanout * fanout);
+
+GST_RTC_API
+GstStructure * gst_rtc_fanout_get_bandwidth_stats (GstRtcFanout * fanout);
+
 G_END_DECLS

@@ -5,6 +5,8 @@
 
 #include "gstrtcelementutils.h"
 
+#include <string.h>
+
 GST_DEBUG_CATEGORY_STATIC (gst_rtc_element_utils_debug);
 #define GST_CAT_DEFAULT gst_rtc_element_utils_debug
 
@@ -281,4 +283,83 @@ gst_rtc_packet_queue_get_dropped (GstRtcPacketQueue * queue)
   dropped = queue->dropped;
   g_mutex_unlock (&queue->lock);
   return dropped;
+}
+
+/* ---- settings shared by rtcsink and rtcsrc ---- */
+
+GTlsCertificate *
+gst_rtc_element_load_tls_certificate (const gchar * certificate_file,
+    const gchar * key_file, GError ** error)
+{
+  GTlsCertificate *certificate;
+  GError *local_error = NULL;
+  gchar *key_pem = NULL;
+
+  g_return_val_if_fail (certificate_file != NULL, NULL);
+
+  if (key_file != NULL && *key_file != '\0')
+    certificate = g_tls_certificate_new_from_files (certificate_file,
+        key_file, &local_error);
+  else
+    certificate = g_tls_certificate_new_from_file (certificate_file,
+        &local_error);
+  if (certificate == NULL) {
+    g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_INVALID_ACCESS,
+        "Could not load the TLS certificate %s%s%s: %s", certificate_file,
+        key_file != NULL && *key_file != '\0' ? " with the key " : "",
+        key_file != NULL && *key_file != '\0' ? key_file : "",
+        local_error->message);
+    g_clear_error (&local_error);
+    return NULL;
+  }
+  /* GLib accepts a certificate without its key; a TLS server cannot. */
+  g_object_get (certificate, "private-key-pem", &key_pem, NULL);
+  if (key_pem == NULL) {
+    g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_INVALID_ACCESS,
+        "Could not load the TLS certificate %s: %s has no private key (put "
+        "it in the same file or name its file in tls-key)", certificate_file,
+        key_file != NULL && *key_file != '\0' ? key_file : certificate_file);
+    g_object_unref (certificate);
+    return NULL;
+  }
+  memset (key_pem, 0, strlen (key_pem));
+  g_free (key_pem);
+  return certificate;
+}
+
+gboolean
+gst_rtc_element_check_ice_settings (guint * port_min, guint * port_max,
+    const gchar * announced_address, GError ** error)
+{
+  g_return_val_if_fail (port_min != NULL && port_max != NULL, FALSE);
+
+  if (*port_min != 0 && *port_max != 0 && *port_min > *port_max) {
+    g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_TYPE_ERROR,
+        "Invalid UDP port range: port-min %u is above port-max %u",
+        *port_min, *port_max);
+    return FALSE;
+  }
+  if (*port_min != 0 && *port_max == 0)
+    *port_max = G_MAXUINT16;
+  else if (*port_max != 0 && *port_min == 0)
+    *port_min = 1;
+  if (announced_address != NULL && *announced_address != '\0'
+      && !g_hostname_is_ip_address (announced_address)) {
+    g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_TYPE_ERROR,
+        "Invalid announced-address \"%s\": an IP address is needed (such "
+        "as 203.0.113.7), not a host name", announced_address);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+void
+gst_rtc_element_configure_ice_agent (GstRtcIceAgent * agent, guint port_min,
+    guint port_max, const gchar * announced_address)
+{
+  g_return_if_fail (GST_RTC_IS_ICE_AGENT (agent));
+
+  g_object_set (agent, "port-min", port_min, "port-max", port_max, NULL);
+  if (announced_address != NULL && *announced_address != '\0')
+    g_object_set (agent, "announced-address", announced_address, NULL);
 }

@@ -62,4 +62,24 @@ void gst_rtc_packet_queue_set_flushing (GstRtcPacketQueue * queue, gboolean flus
 G_GNUC_INTERNAL
 guint64 gst_rtc_packet_queue_get_dropped (GstRtcPacketQueue * queue);
 
+/* Settings shared by rtcsink and rtcsrc. */
+
+/* Loads the certificate chain of @certificate_file (PEM) and its private
+ * key: from @key_file, or when that is NULL or empty, from
+ * @certificate_file itself. */
+G_GNUC_INTERNAL
+GTlsCertificate * gst_rtc_element_load_tls_certificate (const gchar * certificate_file,
+    const gchar * key_file, GError ** error);
+
+/* Checks a UDP port range (0 = no bound) and an announced address (NULL
+ * or an IP literal), and fills in the bounds of a half-open range. */
+G_GNUC_INTERNAL
+gboolean gst_rtc_element_check_ice_settings (guint * port_min, guint * port_max,
+    const gchar * announced_address, GError ** error);
+
+/* Applies them to an ICE agent. */
+G_GNUC_INTERNAL
+void gst_rtc_element_configure_ice_agent (GstRtcIceAgent * agent, guint port_min,
+    guint port_max, const gchar * announced_address);
+
 G_END_DECLS

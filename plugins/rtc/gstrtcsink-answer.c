@@ -713,3 +713,47 @@ gst_rtc_sink_offer_apply_answer (GstRtcSinkAnswer * offer,
   offer->offer_tag = tag;
   return TRUE;
 }
+
+/**
+ * gst_rtc_sink_sdpfrag_build: (skip)
+ * @ufrag: our new a=ice-ufrag
+ * @pwd: our new a=ice-pwd
+ * @kind: the kind of the BUNDLE's first m-line
+ * @mid: (nullable): its MID
+ * @candidates: (element-type utf8): `candidate:…` lines, without `a=`
+ * @end_of_candidates: whether gathering is complete
+ *
+ * The body of a 200 answer to an ICE restart PATCH (RFC 8840 fragment, as
+ * WHIP and WHEP have it): session-level credentials, then the BUNDLE's
+ * first m-line (port 9, no formats that matter) with its MID and our
+ * candidates.
+ *
+ * Returns: (transfer full): the fragment, CRLF-terminated lines
+ */
+gchar *
+gst_rtc_sink_sdpfrag_build (const gchar * ufrag, const gchar * pwd,
+    GstRtcMediaKind kind, const gchar * mid, const GPtrArray * candidates,
+    gboolean end_of_candidates)
+{
+  GString *frag = g_string_new (NULL);
+  guint i;
+
+  g_return_val_if_fail (ufrag != NULL && pwd != NULL, NULL);
+
+  g_string_append_printf (frag, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", ufrag,
+      pwd);
+  g_string_append_printf (frag, "m=%s 9 UDP/TLS/RTP/SAVPF 0\r\n",
+      kind == GST_RTC_MEDIA_KIND_VIDEO ? "video" : "audio");
+  if (mid != NULL)
+    g_string_append_printf (frag, "a=mid:%s\r\n", mid);
+  for (i = 0; candidates != NULL && i < candidates->len; i++) {
+    const gchar *candidate = g_ptr_array_index (candidates, i);
+
+    g_string_append_printf (frag, "a=%s%s\r\n",
+        g_str_has_prefix (candidate, "candidate:") ? "" : "candidate:",
+        candidate);
+  }
+  if (end_of_candidates)
+    g_string_append (frag, "a=end-of-candidates\r\n");
+  return g_string_free (frag, FALSE);
+}

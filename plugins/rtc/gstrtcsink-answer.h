@@ -103,6 +103,11 @@ G_GNUC_INTERNAL
 void gst_rtc_sink_sdpfrag_clear (GstRtcSinkSdpFrag * frag);
 
 G_GNUC_INTERNAL
+gchar * gst_rtc_sink_sdpfrag_build (const gchar * ufrag, const gchar * pwd,
+    GstRtcMediaKind kind, const gchar * mid, const GPtrArray * candidates,
+    gboolean end_of_candidates);
+
+G_GNUC_INTERNAL
 gboolean gst_rtc_sink_media_type_is (const gchar * content_type,
     const gchar * media_type);
 

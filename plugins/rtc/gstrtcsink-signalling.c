@@ -682,16 +682,13 @@ whip_stop_on_thread (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static void invoke_sync (GMainContext * context, GSourceFunc func,
-    gpointer data);
-
 static void
 whip_client_stop (GstRtcSignaller * signaller)
 {
   GstRtcSinkWhipClient *self = GST_RTC_SINK_WHIP_CLIENT (signaller);
   GUri *location;
 
-  invoke_sync (self->context, whip_stop_on_thread, self);
+  gst_rtc_worker_pool_invoke_sync (self->context, whip_stop_on_thread, self);
   location = g_steal_pointer (&self->location);
   if (location != NULL) {
     /* Hang up before we go, briefly: from this thread, on a session of
@@ -1073,14 +1070,31 @@ handle_description (Binding * binding, const gchar * id,
     return;
   }
   if (session->offered) {
-    /* The session and its viewer go on; only this offer is refused. */
-    const gchar *why = "this session has an offer already (renegotiation "
-        "is not supported): start a new session";
+    /* A new offer in an established session: the same m-lines (an ICE
+     * restart, or no change) are answered; otherwise the session and its
+     * viewer go on and only this offer is refused. */
+    gchar *viewer_id = g_strdup (session->viewer_id);
 
-    if (binding->endpoint != NULL)
-      ws_endpoint_send_error (binding->endpoint, id, why);
-    else
-      GST_WARNING_OBJECT (binding->sink, "session %s: %s", id, why);
+    offer = viewer_id == NULL ? NULL :
+        gst_rtc_session_description_parse (GST_RTC_SDP_TYPE_OFFER, sdp,
+        &error);
+    if (viewer_id == NULL)
+      g_set_error (&error, GST_RTC_ERROR, GST_RTC_ERROR_INVALID_STATE,
+          "this session's offer is still being answered");
+    else if (offer == NULL)
+      g_prefix_error (&error, "malformed SDP offer: ");
+    if (offer != NULL)
+      gst_rtc_sink_session_reoffer (binding->sink, session, viewer_id, offer,
+          &error);
+    if (error != NULL) {
+      if (binding->endpoint != NULL)
+        ws_endpoint_send_error (binding->endpoint, id, error->message);
+      else
+        GST_WARNING_OBJECT (binding->sink, "session %s: %s", id,
+            error->message);
+      g_clear_error (&error);
+    }
+    g_free (viewer_id);
     return;
   }
   offer = gst_rtc_session_description_parse (GST_RTC_SDP_TYPE_OFFER, sdp,
@@ -1504,48 +1518,6 @@ on_bearer_token (GObject * sink, GParamSpec * pspec,
   g_free (token);
 }
 
-typedef struct
-{
-  GSourceFunc func;
-  gpointer data;
-  GMutex lock;
-  GCond cond;
-  gboolean done;
-} SyncCall;
-
-static gboolean
-sync_call_run (gpointer user_data)
-{
-  SyncCall *call = user_data;
-
-  call->func (call->data);
-  g_mutex_lock (&call->lock);
-  call->done = TRUE;
-  g_cond_signal (&call->cond);
-  g_mutex_unlock (&call->lock);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-invoke_sync (GMainContext * context, GSourceFunc func, gpointer data)
-{
-  SyncCall call = { func, data, };
-
-  if (g_main_context_is_owner (context)) {
-    func (data);
-    return;
-  }
-  g_mutex_init (&call.lock);
-  g_cond_init (&call.cond);
-  g_main_context_invoke (context, sync_call_run, &call);
-  g_mutex_lock (&call.lock);
-  while (!call.done)
-    g_cond_wait (&call.cond, &call.lock);
-  g_mutex_unlock (&call.lock);
-  g_mutex_clear (&call.lock);
-  g_cond_clear (&call.cond);
-}
-
 static gboolean
 stop_endpoint (gpointer data)
 {
@@ -1712,7 +1684,7 @@ gst_rtc_sink_signalling_stop (GstRtcSinkSignalling * signalling)
     g_atomic_int_set (&whip->active, FALSE);
     for (i = 0; i < G_N_ELEMENTS (whip->handlers); i++)
       g_signal_handler_disconnect (whip->signaller, whip->handlers[i]);
-    invoke_sync (control, binding_clear_sessions, whip);
+    gst_rtc_worker_pool_invoke_sync (control, binding_clear_sessions, whip);
     binding_unref (whip);
   }
   if (user != NULL) {
@@ -1720,13 +1692,13 @@ gst_rtc_sink_signalling_stop (GstRtcSinkSignalling * signalling)
     g_atomic_int_set (&user->active, FALSE);
     for (i = 0; i < G_N_ELEMENTS (user->handlers); i++)
       g_signal_handler_disconnect (user->signaller, user->handlers[i]);
-    invoke_sync (control, binding_clear_sessions, user);
+    gst_rtc_worker_pool_invoke_sync (control, binding_clear_sessions, user);
     binding_unref (user);
   }
   if (ws != NULL) {
     gst_rtc_http_server_remove_mount (server, WS_PATH);
     g_atomic_int_set (&ws->active, FALSE);
-    invoke_sync (control, stop_endpoint, ws);
+    gst_rtc_worker_pool_invoke_sync (control, stop_endpoint, ws);
     for (i = 0; i < G_N_ELEMENTS (ws->handlers); i++)
       g_signal_handler_disconnect (ws->signaller, ws->handlers[i]);
     binding_unref (ws);

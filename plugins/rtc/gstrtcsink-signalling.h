@@ -87,6 +87,11 @@ void gst_rtc_sink_session_offer (GstRtcSink * sink,
     GstRtcSinkSession * session, GstRtcSessionDescription * offer);
 
 G_GNUC_INTERNAL
+gboolean gst_rtc_sink_session_reoffer (GstRtcSink * sink,
+    GstRtcSinkSession * session, const gchar * viewer_id,
+    GstRtcSessionDescription * offer, GError ** error);
+
+G_GNUC_INTERNAL
 void gst_rtc_sink_viewer_add_candidate (GstRtcSink * sink,
     const gchar * viewer_id, const gchar * candidate);
 

@@ -8,7 +8,7 @@
  * WebRTC, with nothing else to run: rtcsink is an HTTP server with a viewer
  * page at `/` and a WHEP endpoint at `/whep` (RFC 9725's sibling for
  * playback: POST an SDP offer, get 201 with the answer and a `Location`;
- * PATCH trickle candidates to it; DELETE it to hang up).
+ * PATCH trickle candidates or an ICE restart to it; DELETE it to hang up).
  *
  * Each `video_%u` and `audio_%u` request pad takes raw media, which is
  * encoded once in real-time settings (VP8 at #GstRtcSink:video-bitrate,
@@ -30,8 +30,11 @@
  *
  * The server listens on #GstRtcSink:address (all interfaces by default)
  * and #GstRtcSink:port; elements that use the same address and port share
- * one server. It has no TLS yet: browsers play from `http://` pages, but
- * only `localhost` and `127.0.0.1` count as secure contexts.
+ * one server. With #GstRtcSink:tls-certificate it serves HTTPS (browsers
+ * count only `https://` pages, `localhost` and `127.0.0.1` as secure
+ * contexts). #GstRtcSink:port-min and #GstRtcSink:port-max keep the media
+ * in a UDP port range, and #GstRtcSink:announced-address adds the public
+ * address of a 1:1 NAT to the candidates.
  *
  * ## Example launch lines
  * |[
@@ -46,6 +49,13 @@
  *     key-int-max=60 ! rtcsink port=8080 bearer-token=secret
  * ]| H.264 encoded upstream is sent as it is; WHEP requests must carry
  * `Authorization: Bearer secret` (the viewer page takes `?token=secret`).
+ *
+ * |[
+ * gst-launch-1.0 videotestsrc is-live=true ! rtcsink port=8443 \
+ *     tls-certificate=cert.pem tls-key=key.pem port-min=20000 \
+ *     port-max=20099 announced-address=203.0.113.7
+ * ]| HTTPS, media on UDP ports 20000-20099, behind a 1:1 NAT whose public
+ * address is 203.0.113.7.
  *
  * |[
  * gst-launch-1.0 videotestsrc is-live=true ! rtcsink \
@@ -65,6 +75,7 @@
 #endif
 
 #include "gstrtcsink.h"
+#include "gstrtcelementutils.h"
 #include "gstrtcsink-answer.h"
 #include "gstrtcsink-signalling.h"
 #include "gstrtcsink-transcode.h"
@@ -85,7 +96,13 @@ GST_DEBUG_CATEGORY_STATIC (gst_rtc_sink_debug);
 #define DEFAULT_ICE_TRANSPORT_POLICY GST_RTC_ICE_TRANSPORT_POLICY_ALL
 #define DEFAULT_MAX_VIEWERS 50
 #define DEFAULT_VIDEO_BITRATE 1500000
+#define DEFAULT_CONGESTION_CONTROL TRUE
 #define DEFAULT_BEARER_TOKEN NULL
+#define DEFAULT_TLS_CERTIFICATE NULL
+#define DEFAULT_TLS_KEY NULL
+#define DEFAULT_PORT_MIN 0
+#define DEFAULT_PORT_MAX 0
+#define DEFAULT_ANNOUNCED_ADDRESS NULL
 
 #define WHEP_PATH "/whep"
 #define PAGE_PATH "/"
@@ -111,6 +128,17 @@ GST_DEBUG_CATEGORY_STATIC (gst_rtc_sink_debug);
 #define VP8_CPU_USED 8
 #define VP8_KEYFRAME_MAX_DIST 60
 #define VP8_THREADS 2
+/* Three temporal layers in the 0-2-1-2 pattern, so that the fan-out can
+ * drop the upper ones for a viewer whose path is slower than the rest;
+ * layers 0 and 0-1 carry 40 % and 60 % of the rate (what GstRtcFanout
+ * assumes). */
+#define VP8_TEMPORAL_LAYERS 3
+#define VP8_LAYER0_PERCENT 40
+#define VP8_LAYER1_PERCENT 60
+/* The lowest rate congestion control gives the encoder. */
+#define MIN_VIDEO_BITRATE 100000
+/* At most one rtcsink-bandwidth message in this time (µs). */
+#define BANDWIDTH_MESSAGE_INTERVAL G_USEC_PER_SEC
 
 #define RTCP_BYE 203
 
@@ -203,6 +231,14 @@ typedef struct
   /* Set before the viewer is added: the transcode target it gets, or
    * NULL for the streams as they come. */
   gchar *transcode;
+
+  /* An ICE restart (WHEP PATCH with new credentials) being answered:
+   * under the sink's lock; the timeout on the control thread only. */
+  gboolean restarting;
+  GstRtcHttpRequest *restart_request;
+  GPtrArray *restart_candidates;
+  gboolean restart_gathering_done;
+  GSource *restart_timeout;
 } Viewer;
 
 /* A WHEP offer that came before the input caps. */
@@ -226,7 +262,15 @@ struct _GstRtcSink
   GstRtcIceTransportPolicy ice_transport_policy;
   guint max_viewers;
   guint video_bitrate;
+  gboolean congestion_control;
+  /* When the last rtcsink-bandwidth message went out (monotonic µs). */
+  gint64 last_bandwidth_message;
   gchar *bearer_token;
+  gchar *tls_certificate;
+  gchar *tls_key;
+  guint port_min;
+  guint port_max;
+  gchar *announced_address;
 
   /* Immutable after init. */
   GstRtcFanout *fanout;
@@ -261,7 +305,13 @@ enum
   PROP_ICE_TRANSPORT_POLICY,
   PROP_MAX_VIEWERS,
   PROP_VIDEO_BITRATE,
+  PROP_CONGESTION_CONTROL,
   PROP_BEARER_TOKEN,
+  PROP_TLS_CERTIFICATE,
+  PROP_TLS_KEY,
+  PROP_PORT_MIN,
+  PROP_PORT_MAX,
+  PROP_ANNOUNCED_ADDRESS,
   PROP_N_VIEWERS,
   PROP_STATS,
   PROP_LAST
@@ -368,48 +418,6 @@ streams_ready_locked (GstRtcSink * self, gboolean * any_ready)
  * runs on the HTTP server's thread, one thing at a time: handlers run
  * there already, and the ICE and DTLS workers hand their news over. */
 
-typedef struct
-{
-  GSourceFunc func;
-  gpointer data;
-  GMutex lock;
-  GCond cond;
-  gboolean done;
-} SyncCall;
-
-static gboolean
-sync_call_run (gpointer user_data)
-{
-  SyncCall *call = user_data;
-
-  call->func (call->data);
-  g_mutex_lock (&call->lock);
-  call->done = TRUE;
-  g_cond_signal (&call->cond);
-  g_mutex_unlock (&call->lock);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-control_invoke_sync (GMainContext * control, GSourceFunc func, gpointer data)
-{
-  SyncCall call = { func, data, };
-
-  if (g_main_context_is_owner (control)) {
-    func (data);
-    return;
-  }
-  g_mutex_init (&call.lock);
-  g_cond_init (&call.cond);
-  g_main_context_invoke (control, sync_call_run, &call);
-  g_mutex_lock (&call.lock);
-  while (!call.done)
-    g_cond_wait (&call.cond, &call.lock);
-  g_mutex_unlock (&call.lock);
-  g_mutex_clear (&call.lock);
-  g_cond_clear (&call.cond);
-}
-
 /* ---- viewers ---- */
 
 static Viewer *
@@ -432,6 +440,8 @@ viewer_unref (gpointer data)
   gst_clear_object (&viewer->transport);
   gst_clear_object (&viewer->ice);
   g_ptr_array_unref (viewer->local_candidates);
+  g_clear_object (&viewer->restart_request);
+  g_ptr_array_unref (viewer->restart_candidates);
   g_free (viewer->remote_ufrag);
   g_free (viewer->remote_pwd);
   g_free (viewer->remote_address);
@@ -464,6 +474,7 @@ viewer_new (GstRtcSink * self, GstRtcHttpRequest * request,
       gst_rtc_http_request_get_remote_address (request) :
       gst_rtc_sink_session_get_remote (session));
   viewer->local_candidates = g_ptr_array_new_with_free_func (g_free);
+  viewer->restart_candidates = g_ptr_array_new_with_free_func (g_free);
   return viewer;
 }
 
@@ -505,7 +516,7 @@ static void
 remove_viewer (Viewer * viewer, guint status, const gchar * why)
 {
   GstRtcSink *self = viewer->sink;
-  GstRtcHttpRequest *request;
+  GstRtcHttpRequest *request, *restart_request;
   GstRtcIceStream *ice;
   GstRtcTransport *transport;
   gboolean was_added;
@@ -518,6 +529,7 @@ remove_viewer (Viewer * viewer, guint status, const gchar * why)
   }
   viewer->removed = TRUE;
   request = g_steal_pointer (&viewer->request);
+  restart_request = g_steal_pointer (&viewer->restart_request);
   was_added = viewer->added;
   if (was_added)
     self->n_added--;
@@ -538,6 +550,14 @@ remove_viewer (Viewer * viewer, guint status, const gchar * why)
     g_object_unref (request);
   } else if (viewer->session != NULL) {
     gst_rtc_sink_session_removed (viewer->session, why);
+  }
+  if (restart_request != NULL) {
+    gst_rtc_http_request_respond_text (restart_request, 404, why);
+    g_object_unref (restart_request);
+  }
+  if (viewer->restart_timeout != NULL) {
+    g_source_destroy (viewer->restart_timeout);
+    g_clear_pointer (&viewer->restart_timeout, g_source_unref);
   }
   if (viewer->gather_timeout != NULL) {
     g_source_destroy (viewer->gather_timeout);
@@ -648,6 +668,13 @@ on_new_candidate (GstRtcIceStream * ice, const gchar * candidate,
   GstRtcSinkSession *trickle = NULL;
 
   g_mutex_lock (&viewer->sink->lock);
+  if (viewer->restarting && ice == viewer->ice) {
+    /* For the answer to an ICE restart. */
+    if (viewer->restart_candidates->len < MAX_LOCAL_CANDIDATES)
+      g_ptr_array_add (viewer->restart_candidates, g_strdup (candidate));
+    g_mutex_unlock (&viewer->sink->lock);
+    return;
+  }
   if (!viewer->answered
       && viewer->local_candidates->len < MAX_LOCAL_CANDIDATES)
     g_ptr_array_add (viewer->local_candidates, g_strdup (candidate));
@@ -662,6 +689,7 @@ on_new_candidate (GstRtcIceStream * ice, const gchar * candidate,
 }
 
 static gboolean finish_answer (gpointer user_data);
+static gboolean finish_restart (gpointer user_data);
 
 static void
 on_gathering_done (GstRtcIceStream * ice, Viewer * viewer)
@@ -669,6 +697,12 @@ on_gathering_done (GstRtcIceStream * ice, Viewer * viewer)
   GstRtcSinkSession *trickle = NULL;
 
   g_mutex_lock (&viewer->sink->lock);
+  if (viewer->restarting && ice == viewer->ice) {
+    viewer->restart_gathering_done = TRUE;
+    g_mutex_unlock (&viewer->sink->lock);
+    control_invoke_viewer (viewer, finish_restart);
+    return;
+  }
   viewer->gathering_done = TRUE;
   if (viewer->answered && viewer->session != NULL && !viewer->removed)
     trickle = gst_rtc_sink_session_ref (viewer->session);
@@ -1645,6 +1679,332 @@ etag_matches (Viewer * viewer, GstRtcHttpRequest * request)
   return match;
 }
 
+/* On the control thread, once the restarted stream has gathered (or took
+ * too long): 200 with our new credentials and candidates, and a new ETag. */
+static gboolean
+finish_restart (gpointer user_data)
+{
+  Viewer *viewer = user_data;
+  GstRtcSink *self = viewer->sink;
+  GstRtcHttpRequest *request;
+  GstRtcIceStream *ice = NULL;
+  GPtrArray *candidates;
+  const GstRtcMediaDescription *tag;
+  gboolean complete;
+  gchar *ufrag = NULL, *pwd = NULL, *frag, *etag;
+  GBytes *body;
+
+  g_mutex_lock (&self->lock);
+  if (!viewer->restarting || viewer->removed) {
+    g_mutex_unlock (&self->lock);
+    return G_SOURCE_REMOVE;
+  }
+  viewer->restarting = FALSE;
+  request = g_steal_pointer (&viewer->restart_request);
+  candidates = g_steal_pointer (&viewer->restart_candidates);
+  viewer->restart_candidates = g_ptr_array_new_with_free_func (g_free);
+  complete = viewer->restart_gathering_done;
+  if (viewer->ice != NULL)
+    ice = gst_object_ref (viewer->ice);
+  etag = g_strdup_printf ("\"%s\"", viewer->etag);
+  g_mutex_unlock (&self->lock);
+
+  if (viewer->restart_timeout != NULL) {
+    g_source_destroy (viewer->restart_timeout);
+    g_clear_pointer (&viewer->restart_timeout, g_source_unref);
+  }
+  if (ice != NULL)
+    gst_rtc_ice_stream_get_local_credentials (ice, &ufrag, &pwd);
+  if (ufrag == NULL || pwd == NULL || candidates->len == 0) {
+    const gchar *why = ufrag == NULL ? "the ICE restart failed: no "
+        "credentials" : "the ICE restart failed: no local candidate could "
+        "be gathered";
+
+    GST_WARNING_OBJECT (self, "viewer %s: %s", viewer->id, why);
+    if (request != NULL)
+      respond_text (request, 500, why);
+    else
+      remove_viewer (viewer, 503, why);
+    goto out;
+  }
+  if (!complete)
+    GST_WARNING_OBJECT (self, "viewer %s: restart gathering took over %u ms, "
+        "answering with %u candidates", viewer->id, GATHER_TIMEOUT_MS,
+        candidates->len);
+
+  tag = g_ptr_array_index (viewer->answer.answer->media,
+      viewer->answer.offer_tag);
+  if (request == NULL) {
+    /* A new offer through the signalling session: a whole answer. */
+    gchar *fingerprint =
+        gst_rtc_transport_get_local_fingerprint (viewer->transport);
+    gchar *sdp;
+
+    gst_rtc_sink_answer_set_transport (&viewer->answer, ufrag, pwd,
+        fingerprint, viewer->setup, candidates, complete);
+    viewer->answer.answer->session_version++;
+    g_free (fingerprint);
+    sdp = gst_rtc_session_description_to_string (viewer->answer.answer);
+    if (viewer->session != NULL)
+      gst_rtc_sink_session_send_description (viewer->session, "answer", sdp,
+          viewer->answer.offer_tag, tag->mid);
+    g_free (sdp);
+    GST_INFO_OBJECT (self, "viewer %s: ICE restarted (new offer), %u "
+        "candidates", viewer->id, candidates->len);
+    goto out;
+  }
+  frag = gst_rtc_sink_sdpfrag_build (ufrag, pwd, tag->kind, tag->mid,
+      candidates, complete);
+  gst_rtc_http_request_add_response_header (request, "ETag", etag);
+  body = g_bytes_new_take (frag, strlen (frag));
+  gst_rtc_http_request_respond (request, 200,
+      "application/trickle-ice-sdpfrag", body);
+  g_bytes_unref (body);
+  GST_INFO_OBJECT (self, "viewer %s: ICE restarted, %u candidates",
+      viewer->id, candidates->len);
+
+out:
+  if (pwd != NULL)
+    memset (pwd, 0, strlen (pwd));
+  g_free (pwd);
+  g_free (ufrag);
+  g_free (etag);
+  g_ptr_array_unref (candidates);
+  gst_clear_object (&ice);
+  g_clear_object (&request);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_restart_timeout (gpointer user_data)
+{
+  Viewer *viewer = user_data;
+
+  g_clear_pointer (&viewer->restart_timeout, g_source_unref);
+  finish_restart (viewer);
+  return G_SOURCE_REMOVE;
+}
+
+/* On the control thread: a PATCH with new ICE credentials. The viewer's
+ * transport moves to a fresh ICE stream once it connects (DTLS and SRTP
+ * are kept, media goes on over the old one until then); the answer waits
+ * for the fresh stream's candidates. */
+static gboolean
+viewer_restart_ice (GstRtcSink * self, Viewer * viewer,
+    GstRtcHttpRequest * request, const gchar * ufrag, const gchar * pwd,
+    const GPtrArray * candidates, gboolean end_of_candidates,
+    guint * status, GError ** error)
+{
+  GstRtcTransport *transport = NULL;
+  GstRtcIceStream *fresh, *old;
+  GMainContext *control = NULL;
+  GError *local_error = NULL;
+  gboolean ok = FALSE;
+
+  g_mutex_lock (&self->lock);
+  if (viewer->removed || !viewer->added || viewer->offerer
+      || viewer->transport == NULL) {
+    g_mutex_unlock (&self->lock);
+    *status = 409;
+    g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_INVALID_STATE,
+        "the session cannot restart ICE before it is established");
+    return FALSE;
+  }
+  if (viewer->restarting) {
+    g_mutex_unlock (&self->lock);
+    *status = 409;
+    g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_INVALID_STATE,
+        "an ICE restart is already in progress");
+    return FALSE;
+  }
+  transport = gst_object_ref (viewer->transport);
+  if (self->control != NULL)
+    control = g_main_context_ref (self->control);
+  g_mutex_unlock (&self->lock);
+
+  fresh = gst_rtc_transport_restart_ice (transport, &local_error);
+  gst_object_unref (transport);
+  if (fresh == NULL) {
+    *status = 500;
+    g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_INTERNAL_FAILURE,
+        "the ICE restart failed: %s", local_error->message);
+    g_clear_error (&local_error);
+    goto out;
+  }
+  if (!gst_rtc_ice_stream_set_remote_credentials (fresh, ufrag, pwd,
+          &local_error)) {
+    *status = 400;
+    g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_INVALID_ACCESS,
+        "the new ICE credentials were refused: %s", local_error->message);
+    g_clear_error (&local_error);
+    gst_object_unref (fresh);
+    goto out;
+  }
+
+  g_mutex_lock (&self->lock);
+  old = viewer->ice;
+  viewer->ice = gst_object_ref (fresh);
+  viewer->restarting = TRUE;
+  g_clear_object (&viewer->restart_request);
+  if (request != NULL)
+    viewer->restart_request = g_object_ref (request);
+  viewer->restart_gathering_done = FALSE;
+  g_ptr_array_set_size (viewer->restart_candidates, 0);
+  g_free (viewer->etag);
+  viewer->etag = random_token (8);
+  g_free (viewer->remote_ufrag);
+  g_free (viewer->remote_pwd);
+  viewer->remote_ufrag = g_strdup (ufrag);
+  viewer->remote_pwd = g_strdup (pwd);
+  viewer->n_remote_candidates = 0;
+  g_mutex_unlock (&self->lock);
+
+  /* The old stream carries media until the fresh one connects; the
+   * transport closes it then. Its candidates no longer matter. */
+  if (old != NULL) {
+    g_signal_handlers_disconnect_by_data (old, viewer);
+    gst_object_unref (old);
+  }
+  g_signal_connect_data (fresh, "new-candidate",
+      G_CALLBACK (on_new_candidate), viewer_ref (viewer),
+      viewer_closure_unref, 0);
+  g_signal_connect_data (fresh, "gathering-done",
+      G_CALLBACK (on_gathering_done), viewer_ref (viewer),
+      viewer_closure_unref, 0);
+  add_remote_candidates (viewer, fresh, candidates, end_of_candidates);
+  GST_INFO_OBJECT (self, "viewer %s: ICE restart on stream %u", viewer->id,
+      gst_rtc_ice_stream_get_id (fresh));
+
+  if (!gst_rtc_ice_stream_gather (fresh, &local_error)) {
+    GST_WARNING_OBJECT (self, "viewer %s: restart gathering failed: %s",
+        viewer->id, local_error->message);
+    g_clear_error (&local_error);
+    finish_restart (viewer);
+  } else if (control != NULL) {
+    if (viewer->restart_timeout != NULL) {
+      g_source_destroy (viewer->restart_timeout);
+      g_source_unref (viewer->restart_timeout);
+    }
+    viewer->restart_timeout = g_timeout_source_new (GATHER_TIMEOUT_MS);
+    g_source_set_callback (viewer->restart_timeout, on_restart_timeout,
+        viewer_ref (viewer), viewer_unref);
+    g_source_attach (viewer->restart_timeout, control);
+  }
+  gst_object_unref (fresh);
+  ok = TRUE;
+
+out:
+  if (control != NULL)
+    g_main_context_unref (control);
+  return ok;
+}
+
+/* A PATCH with new credentials: the answer is a 200 with a fragment. */
+static void
+restart_viewer_ice (GstRtcSink * self, GstRtcHttpRequest * request,
+    Viewer * viewer, GstRtcSinkSdpFrag * frag)
+{
+  GError *error = NULL;
+  guint status = 500;
+
+  if (!viewer_restart_ice (self, viewer, request, frag->ufrag, frag->pwd,
+          frag->candidates, frag->end_of_candidates, &status, &error)) {
+    respond_text (request, status, error->message);
+    g_clear_error (&error);
+  }
+}
+
+/**
+ * gst_rtc_sink_session_reoffer: (skip)
+ *
+ * A new offer on a signalling session whose viewer is established, on the
+ * control thread. The same m-lines with new ICE credentials restart ICE;
+ * the same ones with the same credentials are answered as before (with
+ * their candidates added); anything else is refused with @error. The
+ * answer goes back through the session. Takes @offer.
+ */
+gboolean
+gst_rtc_sink_session_reoffer (GstRtcSink * sink, GstRtcSinkSession * session,
+    const gchar * viewer_id, GstRtcSessionDescription * offer,
+    GError ** error)
+{
+  Viewer *viewer = lookup_viewer (sink, viewer_id);
+  const GstRtcMediaDescription *tag, *ours;
+  GstRtcIceStream *ice = NULL;
+  gboolean ok = FALSE, restart, ready;
+  guint i, status = 500;
+  gchar *sdp;
+
+  g_mutex_lock (&sink->lock);
+  ready = viewer != NULL && viewer->added && !viewer->removed
+      && !viewer->offerer && viewer->session == session;
+  g_mutex_unlock (&sink->lock);
+  if (!ready) {
+    g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_INVALID_STATE,
+        "the session's first offer is still being answered");
+    goto out;
+  }
+  if (offer->media->len != viewer->answer.answer->media->len) {
+    g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_INVALID_MODIFICATION,
+        "a new offer that adds or removes m-lines is not supported: start "
+        "a new session");
+    goto out;
+  }
+  for (i = 0; i < offer->media->len; i++) {
+    const GstRtcMediaDescription *theirs = g_ptr_array_index (offer->media,
+        i);
+
+    ours = g_ptr_array_index (viewer->answer.answer->media, i);
+    if (g_strcmp0 (theirs->mid, ours->mid) != 0 || theirs->kind != ours->kind) {
+      g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_INVALID_MODIFICATION,
+          "a new offer that changes m-line %u is not supported: start a "
+          "new session", i);
+      goto out;
+    }
+  }
+  tag = g_ptr_array_index (offer->media, viewer->answer.offer_tag);
+  if (tag->ice_ufrag == NULL || tag->ice_pwd == NULL) {
+    g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_SDP_SYNTAX_ERROR,
+        "the offer has no ICE credentials");
+    goto out;
+  }
+  restart = g_strcmp0 (tag->ice_ufrag, viewer->remote_ufrag) != 0
+      || g_strcmp0 (tag->ice_pwd, viewer->remote_pwd) != 0;
+  if (restart) {
+    /* finish_restart() answers. */
+    ok = viewer_restart_ice (sink, viewer, NULL, tag->ice_ufrag,
+        tag->ice_pwd, tag->candidates, tag->end_of_candidates, &status,
+        error);
+    goto out;
+  }
+
+  g_mutex_lock (&sink->lock);
+  if (viewer->ice != NULL)
+    ice = gst_object_ref (viewer->ice);
+  g_mutex_unlock (&sink->lock);
+  if (ice != NULL) {
+    add_remote_candidates (viewer, ice, tag->candidates,
+        tag->end_of_candidates);
+    gst_object_unref (ice);
+  }
+  viewer->answer.answer->session_version++;
+  sdp = gst_rtc_session_description_to_string (viewer->answer.answer);
+  ours = g_ptr_array_index (viewer->answer.answer->media,
+      viewer->answer.offer_tag);
+  gst_rtc_sink_session_send_description (session, "answer", sdp,
+      viewer->answer.offer_tag, ours->mid);
+  g_free (sdp);
+  GST_INFO_OBJECT (sink, "viewer %s: a new offer without changes answered",
+      viewer->id);
+  ok = TRUE;
+
+out:
+  if (viewer != NULL)
+    viewer_unref (viewer);
+  gst_rtc_session_description_free (offer);
+  return ok;
+}
+
 static void
 handle_patch (GstRtcSink * self, GstRtcHttpRequest * request, Viewer * viewer)
 {
@@ -1678,9 +2038,8 @@ handle_patch (GstRtcSink * self, GstRtcHttpRequest * request, Viewer * viewer)
   }
   if (frag.ufrag != NULL && (g_strcmp0 (frag.ufrag, viewer->remote_ufrag) != 0
           || g_strcmp0 (frag.pwd, viewer->remote_pwd) != 0)) {
+    restart_viewer_ice (self, request, viewer, &frag);
     gst_rtc_sink_sdpfrag_clear (&frag);
-    respond_text (request, 501, "ICE restart is not supported yet: POST a "
-        "new offer instead");
     return;
   }
 
@@ -1812,13 +2171,88 @@ make_queue (GstRtcSink * self, gboolean leaky)
   return queue;
 }
 
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+/* vp8enc's temporal-scalability-* integer lists are GValueArrays, which
+ * cannot be set from a string. */
+static void
+set_int_list (GstElement * encoder, const gchar * property,
+    const gint * values, guint n)
+{
+  GValueArray *array = g_value_array_new (n);
+  GValue value = G_VALUE_INIT;
+  guint i;
+
+  g_value_init (&value, G_TYPE_INT);
+  for (i = 0; i < n; i++) {
+    g_value_set_int (&value, values[i]);
+    g_value_array_append (array, &value);
+  }
+  g_value_unset (&value);
+  g_object_set (encoder, property, array, NULL);
+  g_value_array_free (array);
+}
+
+G_GNUC_END_IGNORE_DEPRECATIONS
+
+/* The layers' cumulative bitrates follow the encoder's. */
+static void
+set_vp8_bitrate (GstElement * encoder, guint bitrate)
+{
+  gint layers = 1;
+
+  g_object_get (encoder, "temporal-scalability-number-layers", &layers, NULL);
+  if (layers == VP8_TEMPORAL_LAYERS) {
+    gint rates[VP8_TEMPORAL_LAYERS] = {
+      (gint) ((guint64) bitrate * VP8_LAYER0_PERCENT / 100),
+      (gint) ((guint64) bitrate * VP8_LAYER1_PERCENT / 100),
+      (gint) bitrate,
+    };
+
+    set_int_list (encoder, "temporal-scalability-target-bitrate", rates,
+        VP8_TEMPORAL_LAYERS);
+  }
+  g_object_set (encoder, "target-bitrate", (gint) bitrate, NULL);
+}
+
+/* libvpx's 3-layer pattern: layer 0 refers to and updates the last
+ * frame only; the layer-1 frame refers to layer 0 and updates golden;
+ * the first layer-2 frame refers to layer 0 only (a layer-sync point),
+ * the second to both, and neither updates anything. */
+static void
+set_vp8_temporal_layers (GstElement * encoder, guint bitrate)
+{
+  static const gint decimators[] = { 4, 2, 1 };
+  static const gint layer_ids[] = { 0, 2, 1, 2 };
+
+  g_object_set (encoder, "temporal-scalability-number-layers",
+      VP8_TEMPORAL_LAYERS, "temporal-scalability-periodicity", 4, NULL);
+  set_int_list (encoder, "temporal-scalability-rate-decimator", decimators,
+      G_N_ELEMENTS (decimators));
+  set_int_list (encoder, "temporal-scalability-layer-id", layer_ids,
+      G_N_ELEMENTS (layer_ids));
+  gst_util_set_object_arg (G_OBJECT (encoder),
+      "temporal-scalability-layer-flags",
+      "<no-ref-golden+no-ref-alt+no-upd-golden+no-upd-alt,"
+      "no-ref-golden+no-ref-alt+no-upd-last+no-upd-golden+no-upd-alt"
+      "+no-upd-entropy,"
+      "no-ref-golden+no-ref-alt+no-upd-last+no-upd-alt,"
+      "no-ref-alt+no-upd-last+no-upd-golden+no-upd-alt+no-upd-entropy>");
+  gst_util_set_object_arg (G_OBJECT (encoder),
+      "temporal-scalability-layer-sync-flags", "<false,true,true,false>");
+  set_vp8_bitrate (encoder, bitrate);
+}
+
 static GstElement *
 make_vp8enc (GstRtcSink * self, guint bitrate)
 {
   GstElement *encoder = make_element (self, "vp8enc", "encode raw video");
+  gboolean congestion_control;
 
   if (encoder == NULL)
     return NULL;
+  GST_OBJECT_LOCK (self);
+  congestion_control = self->congestion_control;
+  GST_OBJECT_UNLOCK (self);
   /* libvpx's defaults (a one-second deadline, cpu-used 0) are for files;
    * these keep a live stream live. */
   g_object_set (encoder, "deadline", (gint64) VP8_DEADLINE_REALTIME,
@@ -1827,6 +2261,8 @@ make_vp8enc (GstRtcSink * self, guint bitrate)
       "threads", VP8_THREADS, NULL);
   gst_util_set_object_arg (G_OBJECT (encoder), "end-usage", "cbr");
   gst_util_set_object_arg (G_OBJECT (encoder), "error-resilient", "default");
+  if (congestion_control)
+    set_vp8_temporal_layers (encoder, bitrate);
   return encoder;
 }
 
@@ -1858,6 +2294,7 @@ h264_caps_payloadable (const GstStructure * s)
 }
 
 static GstFlowReturn on_new_sample (GstElement * appsink, gpointer user_data);
+static guint encoder_bitrate (GstRtcSink * self);
 static GstPadProbeReturn on_payloader_event (GstPad * pad,
     GstPadProbeInfo * info, gpointer user_data);
 
@@ -1876,9 +2313,7 @@ build_branch (GstRtcSink * self, SinkStream * stream, const GstCaps * caps)
   gboolean mark_keyframes = FALSE, ok = FALSE;
   guint bitrate, i;
 
-  GST_OBJECT_LOCK (self);
-  bitrate = self->video_bitrate;
-  GST_OBJECT_UNLOCK (self);
+  bitrate = encoder_bitrate (self);
 
 #define ADD(e) G_STMT_START { element = (e); if (element == NULL) goto out; \
     g_ptr_array_add (chain, gst_object_ref_sink (element)); } G_STMT_END
@@ -2288,6 +2723,90 @@ on_new_sample (GstElement * appsink, gpointer user_data)
   return GST_FLOW_OK;
 }
 
+/* What the VP8 encoder is to produce: #GstRtcSink:video-bitrate, or with
+ * congestion control the fan-out's target under it. */
+static guint
+encoder_bitrate (GstRtcSink * self)
+{
+  guint bitrate;
+  gboolean congestion_control;
+
+  GST_OBJECT_LOCK (self);
+  bitrate = self->video_bitrate;
+  congestion_control = self->congestion_control;
+  GST_OBJECT_UNLOCK (self);
+  if (congestion_control)
+    bitrate = MIN (bitrate,
+        gst_rtc_fanout_get_target_bitrate (self->fanout));
+  return bitrate;
+}
+
+/* Sets the bitrate of our VP8 encoders (none with encoded input).
+ * Returns how many there are. */
+static guint
+apply_encoder_bitrate (GstRtcSink * self, guint bitrate)
+{
+  GPtrArray *encoders = g_ptr_array_new_with_free_func (gst_object_unref);
+  guint i, n;
+
+  g_mutex_lock (&self->lock);
+  for (i = 0; i < self->streams->len; i++) {
+    SinkStream *stream = g_ptr_array_index (self->streams, i);
+
+    if (stream->kind == GST_RTC_MEDIA_KIND_VIDEO && stream->encoder)
+      g_ptr_array_add (encoders, gst_object_ref (stream->encoder));
+  }
+  g_mutex_unlock (&self->lock);
+  for (i = 0; i < encoders->len; i++)
+    set_vp8_bitrate (g_ptr_array_index (encoders, i), bitrate);
+  n = encoders->len;
+  g_ptr_array_unref (encoders);
+  return n;
+}
+
+/* The fan-out's policy moved the target: the encoder follows, and the
+ * application hears of it in an rtcsink-bandwidth message, at most one
+ * a second. With encoded input nothing is re-encoded: only reported. */
+static void
+on_target_bitrate_changed (GstRtcFanout * fanout, guint target,
+    GstRtcSink * self)
+{
+  GstStructure *s, *bandwidth;
+  gboolean congestion_control, post;
+  guint bitrate = encoder_bitrate (self), encoders = 0;
+  gint64 now = g_get_monotonic_time ();
+
+  GST_OBJECT_LOCK (self);
+  congestion_control = self->congestion_control;
+  post = self->last_bandwidth_message == 0 ||
+      now - self->last_bandwidth_message >= BANDWIDTH_MESSAGE_INTERVAL;
+  if (post)
+    self->last_bandwidth_message = now;
+  GST_OBJECT_UNLOCK (self);
+
+  if (congestion_control) {
+    encoders = apply_encoder_bitrate (self, bitrate);
+    GST_DEBUG_OBJECT (self, "fan-out target %u bit/s, encoder %u bit/s",
+        target, bitrate);
+  }
+  if (!post)
+    return;
+
+  bandwidth = gst_rtc_fanout_get_bandwidth_stats (fanout);
+  s = gst_structure_new ("rtcsink-bandwidth",
+      "target-bitrate", G_TYPE_UINT, target,
+      "encoder-bitrate", G_TYPE_UINT, encoders > 0 ? bitrate : 0,
+      "congestion-control", G_TYPE_BOOLEAN, congestion_control,
+      "passthrough", G_TYPE_BOOLEAN, encoders == 0, NULL);
+  gst_structure_set_value (s, "viewers",
+      gst_structure_get_value (bandwidth, "viewers"));
+  gst_structure_set_value (s, "constrained-viewers",
+      gst_structure_get_value (bandwidth, "constrained-viewers"));
+  gst_structure_free (bandwidth);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
 /* The fan-out's merged key frame requests become an upstream
  * force-key-unit event: our encoder makes one; with encoded input, it
  * travels up through the parser to whoever encodes. */
@@ -2535,7 +3054,9 @@ gst_rtc_sink_start (GstRtcSink * self)
   GstRtcIceAgent *agent;
   GstRtcIceTransportPolicy policy;
   gchar *address, *stun, *turn, *token, *url;
-  guint port;
+  gchar *tls_file, *key_file, *announced;
+  GTlsCertificate *tls = NULL;
+  guint port, port_min, port_max;
   gboolean page_mounted;
   GError *error = NULL;
 
@@ -2546,13 +3067,37 @@ gst_rtc_sink_start (GstRtcSink * self)
   turn = g_strdup (self->turn_server);
   token = g_strdup (self->bearer_token);
   policy = self->ice_transport_policy;
+  tls_file = g_strdup (self->tls_certificate);
+  key_file = g_strdup (self->tls_key);
+  port_min = self->port_min;
+  port_max = self->port_max;
+  announced = g_strdup (self->announced_address);
   GST_OBJECT_UNLOCK (self);
 
-  server = gst_rtc_http_server_acquire (address, port, NULL, &error);
+  if (!gst_rtc_element_check_ice_settings (&port_min, &port_max, announced,
+          &error)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
+        (NULL));
+    goto fail;
+  }
+  if (tls_file != NULL && *tls_file != '\0') {
+    tls = gst_rtc_element_load_tls_certificate (tls_file, key_file, &error);
+    if (tls == NULL) {
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
+          (NULL));
+      goto fail;
+    }
+  } else if (key_file != NULL && *key_file != '\0') {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("tls-key is set but tls-certificate is not"), (NULL));
+    goto fail;
+  }
+
+  server = gst_rtc_http_server_acquire (address, port, tls, &error);
   if (server == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
-        ("Could not listen for HTTP on %s:%u", address, port),
-        ("%s", error->message));
+        ("Could not listen for %s on %s:%u: %s", tls ? "HTTPS" : "HTTP",
+            address, port, error->message), ("%s", error->message));
     goto fail;
   }
   if (!gst_rtc_http_server_add_mount (server, WHEP_PATH, on_whep_request,
@@ -2583,6 +3128,7 @@ gst_rtc_sink_start (GstRtcSink * self)
   agent = g_object_new (GST_RTC_TYPE_ICE_AGENT, "controlling", FALSE,
       "ice-transport-policy", policy, NULL);
   gst_object_ref_sink (agent);
+  gst_rtc_element_configure_ice_agent (agent, port_min, port_max, announced);
   if ((stun != NULL && !gst_rtc_ice_agent_set_stun_server (agent, stun,
               &error))
       || (turn != NULL && !gst_rtc_ice_agent_add_turn_server (agent, turn,
@@ -2619,6 +3165,10 @@ gst_rtc_sink_start (GstRtcSink * self)
   g_free (stun);
   g_free (turn);
   g_free (token);
+  g_free (tls_file);
+  g_free (key_file);
+  g_free (announced);
+  g_clear_object (&tls);
   return TRUE;
 
 fail_mounted:
@@ -2632,6 +3182,10 @@ fail:
   g_free (stun);
   g_free (turn);
   g_free (token);
+  g_free (tls_file);
+  g_free (key_file);
+  g_free (announced);
+  g_clear_object (&tls);
   return FALSE;
 }
 
@@ -2689,7 +3243,7 @@ gst_rtc_sink_stop (GstRtcSink * self)
   if (page_mounted)
     gst_rtc_http_server_remove_mount (server, PAGE_PATH);
   gst_rtc_sink_signalling_stop (self->signalling);
-  control_invoke_sync (control, stop_sessions, self);
+  gst_rtc_worker_pool_invoke_sync (control, stop_sessions, self);
 
   g_mutex_lock (&self->lock);
   server = g_steal_pointer (&self->server);
@@ -2847,26 +3401,25 @@ gst_rtc_sink_set_property (GObject * object, guint prop_id,
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_VIDEO_BITRATE:{
-      GPtrArray *encoders = g_ptr_array_new_with_free_func (gst_object_unref);
-      guint bitrate = g_value_get_uint (value), i;
+      guint bitrate = g_value_get_uint (value);
 
       GST_OBJECT_LOCK (self);
       self->video_bitrate = bitrate;
       GST_OBJECT_UNLOCK (self);
-      g_mutex_lock (&self->lock);
-      for (i = 0; i < self->streams->len; i++) {
-        SinkStream *stream = g_ptr_array_index (self->streams, i);
-
-        if (stream->kind == GST_RTC_MEDIA_KIND_VIDEO && stream->encoder)
-          g_ptr_array_add (encoders, gst_object_ref (stream->encoder));
-      }
-      g_mutex_unlock (&self->lock);
-      for (i = 0; i < encoders->len; i++)
-        g_object_set (g_ptr_array_index (encoders, i), "target-bitrate",
-            (gint) bitrate, NULL);
-      g_ptr_array_unref (encoders);
+      /* The fan-out's estimates start at and never exceed it. */
+      g_object_set (self->fanout, "max-bitrate", bitrate,
+          "min-bitrate", MIN (bitrate, MIN_VIDEO_BITRATE), NULL);
+      apply_encoder_bitrate (self, encoder_bitrate (self));
       break;
     }
+    case PROP_CONGESTION_CONTROL:
+      GST_OBJECT_LOCK (self);
+      self->congestion_control = g_value_get_boolean (value);
+      GST_OBJECT_UNLOCK (self);
+      g_object_set (self->fanout, "thinning", g_value_get_boolean (value),
+          NULL);
+      apply_encoder_bitrate (self, encoder_bitrate (self));
+      break;
     case PROP_BEARER_TOKEN:{
       GstRtcHttpServer *server = NULL;
       gchar *token = g_value_dup_string (value);
@@ -2884,6 +3437,41 @@ gst_rtc_sink_set_property (GObject * object, guint prop_id,
         gst_object_unref (server);
       }
       g_free (token);
+      break;
+    }
+    case PROP_TLS_CERTIFICATE:
+      GST_OBJECT_LOCK (self);
+      g_free (self->tls_certificate);
+      self->tls_certificate = g_value_dup_string (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_TLS_KEY:
+      GST_OBJECT_LOCK (self);
+      g_free (self->tls_key);
+      self->tls_key = g_value_dup_string (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_PORT_MIN:
+      GST_OBJECT_LOCK (self);
+      self->port_min = g_value_get_uint (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_PORT_MAX:
+      GST_OBJECT_LOCK (self);
+      self->port_max = g_value_get_uint (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_ANNOUNCED_ADDRESS:{
+      const gchar *announced = g_value_get_string (value);
+
+      if (announced != NULL && *announced != '\0'
+          && !g_hostname_is_ip_address (announced))
+        GST_WARNING_OBJECT (self, "announced-address \"%s\" is not an IP "
+            "address: starting will fail", announced);
+      GST_OBJECT_LOCK (self);
+      g_free (self->announced_address);
+      self->announced_address = g_strdup (announced);
+      GST_OBJECT_UNLOCK (self);
       break;
     }
     default:
@@ -2931,6 +3519,11 @@ gst_rtc_sink_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_uint (value, self->max_viewers);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_CONGESTION_CONTROL:
+      GST_OBJECT_LOCK (self);
+      g_value_set_boolean (value, self->congestion_control);
+      GST_OBJECT_UNLOCK (self);
+      break;
     case PROP_VIDEO_BITRATE:
       GST_OBJECT_LOCK (self);
       g_value_set_uint (value, self->video_bitrate);
@@ -2939,6 +3532,31 @@ gst_rtc_sink_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_BEARER_TOKEN:
       GST_OBJECT_LOCK (self);
       g_value_set_string (value, self->bearer_token);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_TLS_CERTIFICATE:
+      GST_OBJECT_LOCK (self);
+      g_value_set_string (value, self->tls_certificate);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_TLS_KEY:
+      GST_OBJECT_LOCK (self);
+      g_value_set_string (value, self->tls_key);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_PORT_MIN:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint (value, self->port_min);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_PORT_MAX:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint (value, self->port_max);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_ANNOUNCED_ADDRESS:
+      GST_OBJECT_LOCK (self);
+      g_value_set_string (value, self->announced_address);
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_N_VIEWERS:
@@ -2972,6 +3590,9 @@ gst_rtc_sink_finalize (GObject * object)
   g_free (self->stun_server);
   g_free (self->turn_server);
   g_free (self->bearer_token);
+  g_free (self->tls_certificate);
+  g_free (self->tls_key);
+  g_free (self->announced_address);
   g_free (self->cname);
   g_free (self->stream_id);
 
@@ -2990,6 +3611,7 @@ gst_rtc_sink_init (GstRtcSink * self)
   self->ice_transport_policy = DEFAULT_ICE_TRANSPORT_POLICY;
   self->max_viewers = DEFAULT_MAX_VIEWERS;
   self->video_bitrate = DEFAULT_VIDEO_BITRATE;
+  self->congestion_control = DEFAULT_CONGESTION_CONTROL;
   self->bearer_token = g_strdup (DEFAULT_BEARER_TOKEN);
 
   g_mutex_init (&self->lock);
@@ -3006,6 +3628,11 @@ gst_rtc_sink_init (GstRtcSink * self)
   g_free (token);
   g_signal_connect (self->fanout, "request-keyframe",
       G_CALLBACK (on_request_keyframe), self);
+  g_object_set (self->fanout, "max-bitrate", DEFAULT_VIDEO_BITRATE,
+      "min-bitrate", MIN_VIDEO_BITRATE, "thinning",
+      DEFAULT_CONGESTION_CONTROL, NULL);
+  g_signal_connect (self->fanout, "target-bitrate-changed",
+      G_CALLBACK (on_target_bitrate_changed), self);
 }
 
 static void
@@ -3097,12 +3724,34 @@ gst_rtc_sink_class_init (GstRtcSinkClass * klass)
    * GstRtcSink:video-bitrate:
    *
    * The target bitrate of the VP8 encoder used for raw video input, in
-   * bit/s (constant bitrate). Changes apply at once.
+   * bit/s (constant bitrate). Changes apply at once. With
+   * #GstRtcSink:congestion-control it is where the encoder starts and
+   * the most it is given.
    */
   properties[PROP_VIDEO_BITRATE] = g_param_spec_uint ("video-bitrate",
       "Video bitrate", "Target bitrate of the VP8 encoder (bit/s)", 10000,
       G_MAXINT, DEFAULT_VIDEO_BITRATE,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_PLAYING);
+
+  /**
+   * GstRtcSink:congestion-control:
+   *
+   * Whether the VP8 encoder follows the viewers' paths: each viewer's
+   * transport-wide-cc feedback (or REMB) feeds its own bandwidth
+   * estimate, and the one encoder shared by all is set to a low
+   * percentile of the healthy viewers' estimates, never above
+   * #GstRtcSink:video-bitrate. The encoder makes three VP8 temporal
+   * layers, and a viewer whose estimate is well below the target gets
+   * only the lower ones. An `rtcsink-bandwidth` element message (at most
+   * one a second) gives the target and each viewer's estimate. Encoded
+   * input is not re-encoded: it is only reported. Set it before the
+   * input caps: the layers are chosen when the encoder is made.
+   */
+  properties[PROP_CONGESTION_CONTROL] =
+      g_param_spec_boolean ("congestion-control", "Congestion control",
+      "Adapt the shared encoder to the viewers' bandwidth estimates",
+      DEFAULT_CONGESTION_CONTROL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
       GST_PARAM_MUTABLE_PLAYING);
 
   /**
@@ -3117,6 +3766,76 @@ gst_rtc_sink_class_init (GstRtcSinkClass * klass)
       DEFAULT_BEARER_TOKEN,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
       GST_PARAM_MUTABLE_PLAYING);
+
+  /**
+   * GstRtcSink:tls-certificate:
+   *
+   * A PEM file with the certificate (chain) to serve HTTPS with: the
+   * page, WHEP and `/ws` (then `wss://`). Its private key is in the same
+   * file, unless #GstRtcSink:tls-key names another one. Browsers publish
+   * and capture only from secure contexts, and a page served over HTTPS
+   * can only reach `https://` and `wss://` URLs. Elements that share a
+   * port must name the same certificate (else the second one fails to
+   * start). None by default: plain HTTP.
+   */
+  properties[PROP_TLS_CERTIFICATE] = g_param_spec_string ("tls-certificate",
+      "TLS certificate", "PEM file of the HTTPS certificate (and its key, "
+      "unless tls-key is set); none = plain HTTP", DEFAULT_TLS_CERTIFICATE,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+
+  /**
+   * GstRtcSink:tls-key:
+   *
+   * A PEM file with the private key of #GstRtcSink:tls-certificate, when
+   * it is not in the certificate's file (as `certbot` writes them:
+   * `fullchain.pem` and `privkey.pem`).
+   */
+  properties[PROP_TLS_KEY] = g_param_spec_string ("tls-key", "TLS key",
+      "PEM file of the HTTPS private key (none: in tls-certificate's file)",
+      DEFAULT_TLS_KEY,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+
+  /**
+   * GstRtcSink:port-min:
+   *
+   * The lowest local UDP port of the ICE host candidates (0: no lower
+   * bound). With #GstRtcSink:port-max it keeps media inside a range a
+   * firewall opens. Each viewer takes one port per local address, so the
+   * range bounds the viewers too. A port-min above port-max is an error
+   * when the element starts.
+   */
+  properties[PROP_PORT_MIN] = g_param_spec_uint ("port-min",
+      "Minimum UDP port", "Lowest local UDP port for ICE (0 = no bound)",
+      0, G_MAXUINT16, DEFAULT_PORT_MIN,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+
+  /**
+   * GstRtcSink:port-max:
+   *
+   * The highest local UDP port of the ICE host candidates (0: no upper
+   * bound).
+   */
+  properties[PROP_PORT_MAX] = g_param_spec_uint ("port-max",
+      "Maximum UDP port", "Highest local UDP port for ICE (0 = no bound)",
+      0, G_MAXUINT16, DEFAULT_PORT_MAX,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+
+  /**
+   * GstRtcSink:announced-address:
+   *
+   * The public IP address of a 1:1 NAT in front of this host (a cloud
+   * instance's elastic or floating IP). Each UDP host candidate of the
+   * same address family gets a server-reflexive twin with this address
+   * and the same port, so viewers on the internet reach us without a
+   * STUN server; the NAT must forward the ports unchanged (use
+   * #GstRtcSink:port-min and #GstRtcSink:port-max to bound them). Anything
+   * but an IP literal is an error when the element starts.
+   */
+  properties[PROP_ANNOUNCED_ADDRESS] =
+      g_param_spec_string ("announced-address", "Announced address",
+      "Public IP address of a 1:1 NAT in front of this host (none by "
+      "default)", DEFAULT_ANNOUNCED_ADDRESS,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
   /**
    * GstRtcSink:n-viewers:

@@ -43,6 +43,7 @@
 #endif
 
 #include "gstrtcsrc.h"
+#include "gstrtcelementutils.h"
 
 #include <gst/rtc/rtc.h>
 #include <libsoup/soup.h>
@@ -67,6 +68,11 @@ GST_DEBUG_CATEGORY_STATIC (gst_rtc_src_debug);
 #define DEFAULT_RECEIVE_VIDEO TRUE
 #define DEFAULT_RECEIVE_AUDIO TRUE
 #define DEFAULT_MEDIA_TIMEOUT 5
+#define DEFAULT_TLS_CERTIFICATE NULL
+#define DEFAULT_TLS_KEY NULL
+#define DEFAULT_PORT_MIN 0
+#define DEFAULT_PORT_MAX 0
+#define DEFAULT_ANNOUNCED_ADDRESS NULL
 
 #define WHIP_PATH "/whip"
 #define GATHER_TIMEOUT_MS 2000
@@ -149,6 +155,10 @@ struct _Session
   /* WHIP: the POST waiting for our answer (under the element's lock). */
   GstRtcHttpRequest *request;
   gchar *etag;
+  /* WHIP: a PATCH that restarts ICE, waiting for our new credentials,
+   * and the offer it makes (under the element's lock). */
+  GstRtcHttpRequest *restart_request;
+  gchar *restart_offer;
 };
 
 struct _GstRtcSrc
@@ -160,6 +170,11 @@ struct _GstRtcSrc
   gchar *bearer_token;
   guint port;
   gchar *address;
+  gchar *tls_certificate;
+  gchar *tls_key;
+  guint port_min;
+  guint port_max;
+  gchar *announced_address;
   GstRtcSignaller *signaller;
   gchar *stun_server;
   gchar *turn_server;
@@ -212,6 +227,11 @@ enum
   PROP_RECEIVE_VIDEO,
   PROP_RECEIVE_AUDIO,
   PROP_MEDIA_TIMEOUT,
+  PROP_TLS_CERTIFICATE,
+  PROP_TLS_KEY,
+  PROP_PORT_MIN,
+  PROP_PORT_MAX,
+  PROP_ANNOUNCED_ADDRESS,
   N_PROPERTIES
 };
 
@@ -287,48 +307,6 @@ post_element_message (GstRtcSrc * self, GstStructure * structure)
       gst_message_new_element (GST_OBJECT (self), structure));
 }
 
-typedef struct
-{
-  GSourceFunc func;
-  gpointer data;
-  GMutex lock;
-  GCond cond;
-  gboolean done;
-} SyncCall;
-
-static gboolean
-sync_call_run (gpointer user_data)
-{
-  SyncCall *call = user_data;
-
-  call->func (call->data);
-  g_mutex_lock (&call->lock);
-  call->done = TRUE;
-  g_cond_signal (&call->cond);
-  g_mutex_unlock (&call->lock);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-invoke_sync (GMainContext * context, GSourceFunc func, gpointer data)
-{
-  SyncCall call = { func, data, };
-
-  if (g_main_context_is_owner (context)) {
-    func (data);
-    return;
-  }
-  g_mutex_init (&call.lock);
-  g_cond_init (&call.cond);
-  g_main_context_invoke (context, sync_call_run, &call);
-  g_mutex_lock (&call.lock);
-  while (!call.done)
-    g_cond_wait (&call.cond, &call.lock);
-  g_mutex_unlock (&call.lock);
-  g_mutex_clear (&call.lock);
-  g_cond_clear (&call.cond);
-}
-
 static GMainContext *
 get_context (GstRtcSrc * self)
 {
@@ -384,6 +362,12 @@ session_unref (gpointer data)
   g_free (session->location);
   g_free (session->etag);
   g_clear_object (&session->request);
+  if (session->restart_request != NULL) {
+    gst_rtc_http_request_respond_text (session->restart_request, 404,
+        "the session ended");
+    g_object_unref (session->restart_request);
+  }
+  g_free (session->restart_offer);
   g_clear_object (&session->cancellable);
   g_ptr_array_unref (session->elements);
   g_ptr_array_unref (session->early_candidates);
@@ -1138,8 +1122,9 @@ session_new (GstRtcSrc * self, Mode mode, const gchar * id, const gchar * peer)
 {
   Session *session = g_new0 (Session, 1);
   GstRtcIceTransportPolicy policy;
-  gchar *stun, *turn;
-  guint latency;
+  GstRtcIceAgent *agent = NULL;
+  gchar *stun, *turn, *announced;
+  guint latency, port_min, port_max;
 
   session->refcount = 1;
   session->src = self;
@@ -1158,13 +1143,24 @@ session_new (GstRtcSrc * self, Mode mode, const gchar * id, const gchar * peer)
   turn = g_strdup (self->turn_server);
   policy = self->ice_transport_policy;
   latency = self->latency;
+  port_min = self->port_min;
+  port_max = self->port_max;
+  announced = g_strdup (self->announced_address);
   GST_OBJECT_UNLOCK (self);
 
   session->rtcbin = gst_object_ref (gst_rtc_bin_new (NULL));
   g_object_set (session->rtcbin, "stun-server", stun, "turn-server", turn,
       "ice-transport-policy", policy, "latency", latency, NULL);
+  /* Checked when the element started. */
+  g_object_get (session->rtcbin, "ice-agent", &agent, NULL);
+  if (agent != NULL && gst_rtc_element_check_ice_settings (&port_min,
+          &port_max, announced, NULL))
+    gst_rtc_element_configure_ice_agent (agent, port_min, port_max,
+        announced);
+  gst_clear_object (&agent);
   g_free (stun);
   g_free (turn);
+  g_free (announced);
   /* The rtcbin keeps its session alive: its signals, from any thread,
    * never see a freed one. */
   g_object_set_data_full (G_OBJECT (session->rtcbin), "rtcsrc-session",
@@ -1609,6 +1605,87 @@ schedule_retry (GstRtcSrc * self)
 
 /* ---- answering (WHIP, and offers that come through a signaller) ---- */
 
+/* The value of the first @prefix line of @sdp, or NULL. */
+static gchar *
+sdp_line_value (const gchar * sdp, const gchar * prefix)
+{
+  gchar **lines = g_strsplit (sdp, "\n", -1);
+  gchar *value = NULL;
+  guint i;
+
+  for (i = 0; lines[i] != NULL && value == NULL; i++) {
+    gchar *line = g_strstrip (lines[i]);
+
+    if (g_str_has_prefix (line, prefix))
+      value = g_strdup (line + strlen (prefix));
+  }
+  g_strfreev (lines);
+  return value;
+}
+
+/* Control thread: our answer to a restart offer is set and gathered; the
+ * PATCH gets our new credentials and candidates (RFC 8840 fragment). */
+static void
+whip_restart_answered (Session * session, const gchar * sdp)
+{
+  GstRtcSrc *self = session->src;
+  GstRtcHttpRequest *request;
+  GString *frag, *media;
+  gchar **lines, *etag;
+  guint i, sections = 0;
+  GBytes *body;
+
+  g_mutex_lock (&self->lock);
+  request = g_steal_pointer (&session->restart_request);
+  g_clear_pointer (&session->restart_offer, g_free);
+  if (request != NULL) {
+    g_free (session->etag);
+    session->etag = random_token (8);
+  }
+  etag = g_strdup_printf ("\"%s\"", session->etag);
+  g_mutex_unlock (&self->lock);
+  if (request == NULL) {
+    g_free (etag);
+    return;
+  }
+
+  /* Our credentials first, then the first (BUNDLE) m-section's m=, mid
+   * and candidates. */
+  frag = g_string_new (NULL);
+  media = g_string_new (NULL);
+  lines = g_strsplit (sdp != NULL ? sdp : "", "\n", -1);
+  for (i = 0; lines[i] != NULL; i++) {
+    gchar *line = g_strstrip (lines[i]);
+
+    if (g_str_has_prefix (line, "m="))
+      sections++;
+    if (sections > 1)
+      break;
+    if (g_str_has_prefix (line, "a=ice-ufrag:")
+        || g_str_has_prefix (line, "a=ice-pwd:")) {
+      if (strstr (frag->str, line) == NULL)
+        g_string_append_printf (frag, "%s\r\n", line);
+    } else if (sections == 1 && (g_str_has_prefix (line, "m=")
+            || g_str_has_prefix (line, "a=mid:")
+            || g_str_has_prefix (line, "a=candidate:")
+            || g_str_equal (line, "a=end-of-candidates"))) {
+      g_string_append_printf (media, "%s\r\n", line);
+    }
+  }
+  g_strfreev (lines);
+  g_string_append_len (frag, media->str, media->len);
+  g_string_free (media, TRUE);
+  gst_rtc_http_request_add_response_header (request, "ETag", etag);
+  body = g_bytes_new_take (frag->str, frag->len);
+  g_string_free (frag, FALSE);
+  gst_rtc_http_request_respond (request, 200,
+      "application/trickle-ice-sdpfrag", body);
+  g_bytes_unref (body);
+  g_object_unref (request);
+  g_free (etag);
+  GST_INFO_OBJECT (self, "publisher %s: ICE restarted", session->id);
+}
+
 static void
 answer_ready (Session * session)
 {
@@ -1624,7 +1701,9 @@ answer_ready (Session * session)
     g_mutex_lock (&self->lock);
     request = g_steal_pointer (&session->request);
     g_mutex_unlock (&self->lock);
-    if (request != NULL) {
+    if (request == NULL) {
+      whip_restart_answered (session, sdp);
+    } else {
       location = g_strconcat (WHIP_PATH "/", session->id, NULL);
       etag = g_strdup_printf ("\"%s\"", session->etag);
       gst_rtc_http_request_add_response_header (request, "Location",
@@ -1904,6 +1983,171 @@ end_by_delete (Session * session)
   session_end (session, "the publisher hung up (DELETE)", FALSE);
 }
 
+static void offer_remote_set (GObject * source, GAsyncResult * result,
+    gpointer user_data);
+
+/* Control thread: the publisher's restart offer goes to rtcbin, which
+ * moves the transport to a fresh ICE stream; answer_ready() then answers
+ * the PATCH. */
+static void
+whip_restart (Session * session)
+{
+  GstRtcSrc *self = session->src;
+  gchar *offer;
+
+  g_mutex_lock (&self->lock);
+  offer = g_strdup (session->restart_offer);
+  g_mutex_unlock (&self->lock);
+  if (offer == NULL || session->rtcbin == NULL || session_closing (session)) {
+    g_free (offer);
+    return;
+  }
+  session->gathered = FALSE;
+  gst_rtc_bin_set_remote_description_async (GST_RTC_BIN (session->rtcbin),
+      GST_RTC_SDP_TYPE_OFFER, offer, NULL, offer_remote_set,
+      session_ref (session));
+  g_free (offer);
+}
+
+/* The publisher's offer with the fragment's credentials and candidates
+ * (in the first m-section) instead of the old ones. */
+static gchar *
+restart_offer_sdp (const gchar * remote, const gchar * ufrag,
+    const gchar * pwd, gchar ** frag_lines)
+{
+  GString *sdp = g_string_new (NULL);
+  gchar **lines = g_strsplit (remote, "\n", -1);
+  guint i, j, sections = 0, n = 0;
+
+  for (i = 0; lines[i] != NULL; i++) {
+    gchar *line = g_strstrip (lines[i]);
+
+    if (*line == '\0')
+      continue;
+    if (g_str_has_prefix (line, "m=")) {
+      if (sections == 1) {
+        /* The end of the first m-section: the new candidates. */
+        for (j = 0; frag_lines[j] != NULL; j++) {
+          const gchar *c = frag_lines[j];
+
+          if ((g_str_has_prefix (c, "a=candidate:")
+                  && n++ < MAX_TRICKLED_CANDIDATES)
+              || g_str_equal (c, "a=end-of-candidates"))
+            g_string_append_printf (sdp, "%s\r\n", c);
+        }
+      }
+      sections++;
+    }
+    if (g_str_has_prefix (line, "a=candidate:")
+        || g_str_equal (line, "a=end-of-candidates"))
+      continue;
+    if (g_str_has_prefix (line, "a=ice-ufrag:"))
+      g_string_append_printf (sdp, "a=ice-ufrag:%s\r\n", ufrag);
+    else if (g_str_has_prefix (line, "a=ice-pwd:"))
+      g_string_append_printf (sdp, "a=ice-pwd:%s\r\n", pwd);
+    else
+      g_string_append_printf (sdp, "%s\r\n", line);
+  }
+  if (sections == 1) {
+    for (j = 0; frag_lines[j] != NULL; j++) {
+      const gchar *c = frag_lines[j];
+
+      if ((g_str_has_prefix (c, "a=candidate:")
+              && n++ < MAX_TRICKLED_CANDIDATES)
+          || g_str_equal (c, "a=end-of-candidates"))
+        g_string_append_printf (sdp, "%s\r\n", c);
+    }
+  }
+  g_strfreev (lines);
+  return g_string_free (sdp, FALSE);
+}
+
+/* HTTP thread: a PATCH with new ICE credentials. */
+static gboolean
+whip_handle_restart (GstRtcSrc * self, GstRtcHttpRequest * request,
+    Session * session, gchar ** lines)
+{
+  gchar *ufrag = NULL, *pwd = NULL, *remote = NULL, *old_ufrag = NULL;
+  GstElement *rtcbin = NULL;
+  gboolean restart = FALSE;
+  guint i;
+
+  for (i = 0; lines[i] != NULL; i++) {
+    if (g_str_has_prefix (lines[i], "a=ice-ufrag:") && ufrag == NULL)
+      ufrag = g_strdup (lines[i] + strlen ("a=ice-ufrag:"));
+    else if (g_str_has_prefix (lines[i], "a=ice-pwd:") && pwd == NULL)
+      pwd = g_strdup (lines[i] + strlen ("a=ice-pwd:"));
+  }
+  if (ufrag == NULL && pwd == NULL)
+    return FALSE;
+
+  g_mutex_lock (&self->lock);
+  if (session->rtcbin != NULL)
+    rtcbin = gst_object_ref (session->rtcbin);
+  g_mutex_unlock (&self->lock);
+  if (rtcbin != NULL)
+    g_object_get (rtcbin, "remote-description", &remote, NULL);
+  if (remote != NULL)
+    old_ufrag = sdp_line_value (remote, "a=ice-ufrag:");
+  if (ufrag != NULL && pwd != NULL && old_ufrag != NULL
+      && g_str_equal (ufrag, old_ufrag)) {
+    /* The same credentials: plain trickle. */
+    goto done;
+  }
+  restart = TRUE;
+  if (ufrag == NULL || pwd == NULL || *ufrag == '\0' || *pwd == '\0'
+      || strlen (ufrag) > 256 || strlen (pwd) > 256) {
+    gst_rtc_http_request_respond_text (request, 400, "an ICE restart needs "
+        "both a=ice-ufrag and a=ice-pwd");
+    goto done;
+  }
+  if (remote == NULL) {
+    gst_rtc_http_request_respond_text (request, 409, "the session cannot "
+        "restart ICE before it is established");
+    goto done;
+  }
+  g_mutex_lock (&self->lock);
+  if (session->restart_request != NULL || session->request != NULL) {
+    g_mutex_unlock (&self->lock);
+    gst_rtc_http_request_respond_text (request, 409,
+        "an answer or ICE restart is already in progress");
+    goto done;
+  }
+  session->restart_request = g_object_ref (request);
+  g_free (session->restart_offer);
+  session->restart_offer = restart_offer_sdp (remote, ufrag, pwd, lines);
+  g_mutex_unlock (&self->lock);
+  GST_INFO_OBJECT (self, "publisher %s: ICE restart", session->id);
+  session_invoke (session, whip_restart);
+
+done:
+  gst_clear_object (&rtcbin);
+  g_free (remote);
+  g_free (old_ufrag);
+  g_free (ufrag);
+  g_free (pwd);
+  return restart;
+}
+
+static gboolean
+whip_etag_matches (GstRtcSrc * self, GstRtcHttpRequest * request,
+    Session * session)
+{
+  const gchar *if_match = gst_rtc_http_request_get_header (request,
+      "If-Match");
+  gchar *quoted;
+  gboolean match;
+
+  if (if_match == NULL || g_str_equal (if_match, "*"))
+    return TRUE;
+  g_mutex_lock (&self->lock);
+  quoted = g_strdup_printf ("\"%s\"", session->etag ? session->etag : "");
+  match = g_str_equal (if_match, quoted);
+  g_mutex_unlock (&self->lock);
+  g_free (quoted);
+  return match;
+}
+
 static void
 whip_handle_patch (GstRtcSrc * self, GstRtcHttpRequest * request,
     Session * session)
@@ -1927,9 +2171,20 @@ whip_handle_patch (GstRtcSrc * self, GstRtcHttpRequest * request,
         "the fragment contains a NUL byte");
     return;
   }
+  if (!whip_etag_matches (self, request, session)) {
+    gst_rtc_http_request_respond_text (request, 412,
+        "If-Match does not match the session's ETag");
+    return;
+  }
   text = g_strndup (data != NULL ? data : "", len);
   lines = g_strsplit (text, "\n", -1);
   g_free (text);
+  for (i = 0; lines[i] != NULL; i++)
+    g_strstrip (lines[i]);
+  if (whip_handle_restart (self, request, session, lines)) {
+    g_strfreev (lines);
+    return;
+  }
   g_mutex_lock (&self->lock);
   if (session->rtcbin != NULL)
     rtcbin = gst_object_ref (session->rtcbin);
@@ -2245,8 +2500,9 @@ gst_rtc_src_open (GstRtcSrc * self)
 {
   static const gchar *whip_methods[] = { "POST", "PATCH", "DELETE", NULL };
   GstRtcHttpServer *server = NULL;
-  gchar *address, *whep_url, *token;
-  guint port;
+  GTlsCertificate *tls = NULL;
+  gchar *address, *whep_url, *token, *tls_file, *key_file, *announced;
+  guint port, port_min, port_max;
   gboolean have_signaller;
   Mode mode;
   GError *error = NULL;
@@ -2257,7 +2513,19 @@ gst_rtc_src_open (GstRtcSrc * self)
   token = g_strdup (self->bearer_token);
   port = self->port;
   have_signaller = self->signaller != NULL;
+  tls_file = g_strdup (self->tls_certificate);
+  key_file = g_strdup (self->tls_key);
+  port_min = self->port_min;
+  port_max = self->port_max;
+  announced = g_strdup (self->announced_address);
   GST_OBJECT_UNLOCK (self);
+
+  if (!gst_rtc_element_check_ice_settings (&port_min, &port_max, announced,
+          &error)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
+        (NULL));
+    goto fail;
+  }
 
   if (have_signaller)
     mode = MODE_SIGNALLER;
@@ -2289,11 +2557,23 @@ gst_rtc_src_open (GstRtcSrc * self)
     }
   }
   if (mode == MODE_WHIP) {
-    server = gst_rtc_http_server_acquire (address, port, NULL, &error);
+    if (tls_file != NULL && *tls_file != '\0') {
+      tls = gst_rtc_element_load_tls_certificate (tls_file, key_file, &error);
+      if (tls == NULL) {
+        GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
+            (NULL));
+        goto fail;
+      }
+    } else if (key_file != NULL && *key_file != '\0') {
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+          ("tls-key is set but tls-certificate is not"), (NULL));
+      goto fail;
+    }
+    server = gst_rtc_http_server_acquire (address, port, tls, &error);
     if (server == NULL) {
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
-          ("Could not listen for HTTP on %s:%u", address, port),
-          ("%s", error->message));
+          ("Could not listen for %s on %s:%u: %s", tls ? "HTTPS" : "HTTP",
+              address, port, error->message), ("%s", error->message));
       goto fail;
     }
     if (!gst_rtc_http_server_add_mount (server, WHIP_PATH, on_whip_request,
@@ -2329,6 +2609,10 @@ gst_rtc_src_open (GstRtcSrc * self)
   g_free (address);
   g_free (whep_url);
   g_free (token);
+  g_free (tls_file);
+  g_free (key_file);
+  g_free (announced);
+  g_clear_object (&tls);
   return TRUE;
 
 fail:
@@ -2336,6 +2620,10 @@ fail:
   g_free (address);
   g_free (whep_url);
   g_free (token);
+  g_free (tls_file);
+  g_free (key_file);
+  g_free (announced);
+  g_clear_object (&tls);
   return FALSE;
 }
 
@@ -2449,7 +2737,7 @@ gst_rtc_src_close (GstRtcSrc * self)
     gst_rtc_http_server_release (server);
   }
   if (thread != NULL) {
-    invoke_sync (context, stop_sessions, self);
+    gst_rtc_worker_pool_invoke_sync (context, stop_sessions, self);
     g_main_context_invoke (context, quit_loop, loop);
     g_thread_join (thread);
   }
@@ -2523,7 +2811,7 @@ gst_rtc_src_change_state (GstElement * element, GstStateChange transition)
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       context = get_context (self);
       if (context != NULL) {
-        invoke_sync (context, stop_sessions, self);
+        gst_rtc_worker_pool_invoke_sync (context, stop_sessions, self);
         g_main_context_unref (context);
       }
       break;
@@ -2616,6 +2904,28 @@ gst_rtc_src_set_property (GObject * object, guint prop_id,
     case PROP_MEDIA_TIMEOUT:
       self->media_timeout = g_value_get_uint (value);
       break;
+    case PROP_TLS_CERTIFICATE:
+      g_free (self->tls_certificate);
+      self->tls_certificate = g_value_dup_string (value);
+      break;
+    case PROP_TLS_KEY:
+      g_free (self->tls_key);
+      self->tls_key = g_value_dup_string (value);
+      break;
+    case PROP_PORT_MIN:
+      self->port_min = g_value_get_uint (value);
+      break;
+    case PROP_PORT_MAX:
+      self->port_max = g_value_get_uint (value);
+      break;
+    case PROP_ANNOUNCED_ADDRESS:
+      g_free (self->announced_address);
+      self->announced_address = g_value_dup_string (value);
+      if (self->announced_address != NULL && *self->announced_address != '\0'
+          && !g_hostname_is_ip_address (self->announced_address))
+        GST_WARNING_OBJECT (self, "announced-address \"%s\" is not an IP "
+            "address: starting will fail", self->announced_address);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -2670,6 +2980,21 @@ gst_rtc_src_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_MEDIA_TIMEOUT:
       g_value_set_uint (value, self->media_timeout);
       break;
+    case PROP_TLS_CERTIFICATE:
+      g_value_set_string (value, self->tls_certificate);
+      break;
+    case PROP_TLS_KEY:
+      g_value_set_string (value, self->tls_key);
+      break;
+    case PROP_PORT_MIN:
+      g_value_set_uint (value, self->port_min);
+      break;
+    case PROP_PORT_MAX:
+      g_value_set_uint (value, self->port_max);
+      break;
+    case PROP_ANNOUNCED_ADDRESS:
+      g_value_set_string (value, self->announced_address);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -2685,6 +3010,9 @@ gst_rtc_src_finalize (GObject * object)
   g_free (self->whep_url);
   g_free (self->bearer_token);
   g_free (self->address);
+  g_free (self->tls_certificate);
+  g_free (self->tls_key);
+  g_free (self->announced_address);
   g_clear_object (&self->signaller);
   g_free (self->stun_server);
   g_free (self->turn_server);
@@ -2883,6 +3211,69 @@ gst_rtc_src_class_init (GstRtcSrcClass * klass)
       3600, DEFAULT_MEDIA_TIMEOUT,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
       GST_PARAM_MUTABLE_PLAYING);
+
+  /**
+   * GstRtcSrc:tls-certificate:
+   *
+   * A PEM file with the certificate (chain) for the WHIP endpoint to
+   * serve HTTPS with; its private key is in the same file unless
+   * #GstRtcSrc:tls-key names another. Elements sharing a port must name
+   * the same certificate. None by default: plain HTTP. (A `https://`
+   * #GstRtcSrc:whep-url needs nothing: that is the client side.)
+   */
+  properties[PROP_TLS_CERTIFICATE] = g_param_spec_string ("tls-certificate",
+      "TLS certificate", "PEM file of the WHIP endpoint's HTTPS certificate "
+      "(and its key, unless tls-key is set); none = plain HTTP",
+      DEFAULT_TLS_CERTIFICATE,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+
+  /**
+   * GstRtcSrc:tls-key:
+   *
+   * A PEM file with the private key of #GstRtcSrc:tls-certificate, when
+   * it is not in the certificate's file.
+   */
+  properties[PROP_TLS_KEY] = g_param_spec_string ("tls-key", "TLS key",
+      "PEM file of the HTTPS private key (none: in tls-certificate's file)",
+      DEFAULT_TLS_KEY,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+
+  /**
+   * GstRtcSrc:port-min:
+   *
+   * The lowest local UDP port of the ICE host candidates (0: no lower
+   * bound), in every mode. A port-min above port-max is an error when
+   * the element starts.
+   */
+  properties[PROP_PORT_MIN] = g_param_spec_uint ("port-min",
+      "Minimum UDP port", "Lowest local UDP port for ICE (0 = no bound)",
+      0, G_MAXUINT16, DEFAULT_PORT_MIN,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+
+  /**
+   * GstRtcSrc:port-max:
+   *
+   * The highest local UDP port of the ICE host candidates (0: no upper
+   * bound).
+   */
+  properties[PROP_PORT_MAX] = g_param_spec_uint ("port-max",
+      "Maximum UDP port", "Highest local UDP port for ICE (0 = no bound)",
+      0, G_MAXUINT16, DEFAULT_PORT_MAX,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+
+  /**
+   * GstRtcSrc:announced-address:
+   *
+   * The public IP address of a 1:1 NAT in front of this host: each UDP
+   * host candidate of the same family gets a server-reflexive twin with
+   * this address and the same port. Anything but an IP literal is an
+   * error when the element starts.
+   */
+  properties[PROP_ANNOUNCED_ADDRESS] =
+      g_param_spec_string ("announced-address", "Announced address",
+      "Public IP address of a 1:1 NAT in front of this host (none by "
+      "default)", DEFAULT_ANNOUNCED_ADDRESS,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
   g_object_class_install_properties (gobject_class, N_PROPERTIES, properties);
 

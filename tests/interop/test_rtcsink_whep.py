@@ -343,9 +343,19 @@ def test_max_viewers_delete_and_trickle(make_sink, event_loop_runner):
                        for i in range(25))
         status, _, text = sink.request("PATCH", location, many, frag_type)
         assert status == 400, text
-        status, _, text = sink.request("PATCH", location, "a=ice-ufrag:other\r\na=ice-pwd:" + "p" * 24 + "\r\n",
-                                       frag_type)
-        assert status == 501, text
+        # ICE restart (new credentials): 200 with our new ones, a new ETag;
+        # the old ETag is stale from then on.
+        restart = "a=ice-ufrag:other\r\na=ice-pwd:" + "p" * 24 + "\r\n"
+        status, restart_headers, text = sink.request("PATCH", location, restart,
+                                                     dict(frag_type, **{"If-Match": etag}))
+        assert status == 200, text
+        assert restart_headers["content-type"] == "application/trickle-ice-sdpfrag"
+        assert restart_headers["etag"] != etag
+        assert re.search(rb"^a=ice-ufrag:\S+\r$", text, re.M), text
+        assert re.search(rb"^a=candidate:", text, re.M), text
+        assert sink.request("PATCH", location, frag, dict(frag_type, **{"If-Match": etag}))[0] == 412
+        assert sink.request("PATCH", location, frag,
+                            dict(frag_type, **{"If-Match": restart_headers["etag"]}))[0] == 204
 
         # Hang up: 200, viewer-removed, and the resource is gone.
         mark = sink.mark()

@@ -357,6 +357,10 @@ typedef struct
   gint64 deliver_us;
 } PendingFeedback;
 
+/* What the simulated sender has to send at most (an encoder of simple
+ * content sends less than its target). */
+static guint app_limit_bps = G_MAXUINT;
+
 /* Runs @estimator against a link of the given capacity steps for
  * @duration_us, sending paced packets at its target. */
 static void
@@ -404,9 +408,9 @@ simulate (GstRtcBandwidthEstimator * estimator, const Step * steps,
       g_free (pending);
     }
 
-    /* paced sending at the target */
-    budget += gst_rtc_bandwidth_estimator_get_target (estimator) / 8.0 *
-        MS / G_USEC_PER_SEC;
+    /* paced sending at the target (or at what the application has) */
+    budget += MIN (gst_rtc_bandwidth_estimator_get_target (estimator),
+        app_limit_bps) / 8.0 * MS / G_USEC_PER_SEC;
     while (budget >= PACKET_SIZE) {
       SimPacket packet = { t, -1 };
       gint64 start = MAX (t, queue_free_us);
@@ -608,6 +612,29 @@ GST_START_TEST (test_estimator_loss)
 
 GST_END_TEST;
 
+/* An application-limited sender (simple content: 200 kb/s against a
+ * 1.5 Mb/s target) on a wide link keeps its target: the estimate must not
+ * fall to what it happens to send, or the encoder could never climb back
+ * when the content gets complex. */
+GST_START_TEST (test_estimator_app_limited)
+{
+  const Step steps[] = { {0, 10000000} };
+  StepResult r[1];
+  GstRtcBandwidthEstimator *estimator =
+      gst_rtc_bandwidth_estimator_new (1500000, 50000, 5000000);
+
+  app_limit_bps = 200000;
+  simulate (estimator, steps, 1, 10 * G_USEC_PER_SEC, 0, 5, r);
+  app_limit_bps = G_MAXUINT;
+  report ("app-limited", steps, r, 1);
+  fail_unless (gst_rtc_bandwidth_estimator_get_target (estimator) >= 1500000,
+      "target fell to %u bit/s while sending 200 kb/s",
+      gst_rtc_bandwidth_estimator_get_target (estimator));
+  g_object_unref (estimator);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_estimator_remb)
 {
   GstRtcBandwidthEstimator *estimator =
@@ -643,6 +670,7 @@ congestion_suite (void)
   tcase_add_test (estimator, test_estimator_bottleneck);
   tcase_add_test (estimator, test_estimator_steps);
   tcase_add_test (estimator, test_estimator_loss);
+  tcase_add_test (estimator, test_estimator_app_limited);
   tcase_add_test (estimator, test_estimator_remb);
   return s;
 }

@@ -7,6 +7,7 @@
 #include <gst/check/gsttestclock.h>
 #include <gst/rtp/rtp.h>
 #include <gst/rtc/rtc.h>
+#include <gst/rtc/congestion.h>
 
 #define CONNECT_SECONDS 60
 #define IN_SSRC 0x11111111
@@ -1604,6 +1605,608 @@ GST_START_TEST (test_viewer_config)
 
 GST_END_TEST;
 
+/* --- congestion control: per-viewer estimates, policy, thinning ---------- */
+
+#define CC_FRAME_US 33333
+#define CC_PACKET_LEN 1200
+#define CC_PROPAGATION_US 20000
+#define CC_BOTTLENECK_BPS 100000
+#define CC_QUEUE_LIMIT_US 300000
+#define CC_FEEDBACK_US 100000
+
+/* The 0-2-1-2 pattern of rtcsink's vp8enc: layer of each frame and its
+ * layer-sync bit (a frame that depends on the base layer only). */
+static const guint cc_tids[4] = { 0, 2, 1, 2 };
+static const gboolean cc_sync[4] = { TRUE, TRUE, TRUE, FALSE };
+
+/* One packet per frame: a VP8 payload descriptor with a 15-bit picture
+ * ID, TL0PICIDX and TID/Y, the VP8 header's P bit, then the input seq as
+ * a tag. */
+static GstBuffer *
+make_vp8_layered (guint16 seq, guint32 ts, guint16 picture_id, guint8 tl0,
+    guint tid, gboolean sync, gboolean key)
+{
+  guint8 payload[CC_PACKET_LEN];
+  gsize i;
+
+  payload[0] = 0x90;            /* X, S, partition 0 */
+  payload[1] = 0xe0;            /* I, L, T */
+  GST_WRITE_UINT16_BE (payload + 2, 0x8000 | (picture_id & 0x7fff));
+  payload[4] = tl0;
+  payload[5] = (tid << 6) | (sync ? 0x20 : 0);
+  payload[6] = key ? 0x00 : 0x01;
+  GST_WRITE_UINT16_BE (payload + 7, seq);
+  for (i = 9; i < sizeof (payload); i++)
+    payload[i] = (guint8) (seq + i);
+  return make_rtp_raw (seq, ts, TRUE, payload, sizeof (payload));
+}
+
+/* What one simulated path did with each packet sent to its viewer. */
+typedef struct
+{
+  guint16 twcc;
+  gint64 arrival_us;            /* -1: lost */
+} CcArrival;
+
+typedef struct
+{
+  gboolean bottleneck;
+  gint64 last_arrival_us;
+  GArray *arrivals;             /* CcArrival, not yet reported */
+  guint seen;                   /* packets of pair->rtp looked at */
+  guint8 feedback_count;
+} CcPath;
+
+/* Every packet B got since the last look left at @send_us: over a
+ * fixed delay, or through a FIFO bottleneck that drops what would wait
+ * longer than CC_QUEUE_LIMIT_US. */
+static void
+cc_path_collect (CcPath * path, Pair * pair, gint64 send_us)
+{
+  while (path->seen < n_rtp (pair)) {
+    Received r;
+    CcArrival arrival;
+
+    get_received (pair, path->seen++, MID_EXT_ID_A, &r);
+    fail_unless (r.has_twcc);
+    arrival.twcc = r.twcc;
+    arrival.arrival_us = send_us + CC_PROPAGATION_US;
+    if (path->bottleneck) {
+      gint64 serialised = (gint64) (r.payload_len + 12 + 8 + 10 + 28) * 8 *
+          G_USEC_PER_SEC / CC_BOTTLENECK_BPS;
+      gint64 start = MAX (send_us, path->last_arrival_us - CC_PROPAGATION_US);
+
+      if (start - send_us > CC_QUEUE_LIMIT_US) {
+        arrival.arrival_us = -1;
+      } else {
+        arrival.arrival_us = start + serialised + CC_PROPAGATION_US;
+        path->last_arrival_us = arrival.arrival_us;
+      }
+    }
+    g_array_append_val (path->arrivals, arrival);
+  }
+}
+
+/* Transport-wide-cc feedback for what has arrived (or is lost) by
+ * @now_us, from B. */
+static void
+cc_path_feedback (CcPath * path, Pair * pair, gint64 now_us)
+{
+  GstRtcTwccFeedback fb = { 0, };
+  GBytes *bytes;
+  GError *error = NULL;
+  gint64 first_arrival = -1;
+  guint n = 0, i;
+
+  for (n = 0; n < path->arrivals->len; n++) {
+    CcArrival *a = &g_array_index (path->arrivals, CcArrival, n);
+
+    if (a->arrival_us > now_us)
+      break;
+    if (a->arrival_us >= 0 && first_arrival < 0)
+      first_arrival = a->arrival_us;
+  }
+  if (n == 0 || first_arrival < 0)
+    return;
+  fb.sender_ssrc = 0xbbbbbbbb;
+  fb.media_ssrc = 0;
+  fb.base_seq = g_array_index (path->arrivals, CcArrival, 0).twcc;
+  fb.feedback_count = path->feedback_count++;
+  fb.reference_time_us = first_arrival - first_arrival % 64000;
+  fb.packets = g_array_new (FALSE, TRUE, sizeof (GstRtcTwccPacket));
+  for (i = 0; i < n; i++) {
+    CcArrival *a = &g_array_index (path->arrivals, CcArrival, i);
+    GstRtcTwccPacket packet = { a->twcc, a->arrival_us >= 0,
+      MAX (a->arrival_us, 0)
+    };
+
+    fail_unless_equals_int (a->twcc, (guint16) (fb.base_seq + i));
+    g_array_append_val (fb.packets, packet);
+  }
+  g_array_remove_range (path->arrivals, 0, n);
+  bytes = gst_rtc_twcc_feedback_write (&fb, &error);
+  fail_unless (bytes != NULL, "%s", error ? error->message : "");
+  send_rtcp_from_b (pair, gst_buffer_new_wrapped_bytes (bytes));
+  g_bytes_unref (bytes);
+  gst_rtc_twcc_feedback_clear (&fb);
+}
+
+static void
+on_target_changed (GstRtcFanout * fanout, guint bitrate, guint * last)
+{
+  g_atomic_int_set (last, bitrate);
+}
+
+static gboolean
+viewer_constrained (GstRtcFanout * fanout, guint viewer)
+{
+  GstStructure *s = gst_rtc_fanout_get_viewer_stats (fanout, viewer);
+  gboolean constrained = FALSE;
+
+  fail_unless (gst_structure_get_boolean (s, "constrained", &constrained));
+  gst_structure_free (s);
+  return constrained;
+}
+
+static guint
+viewer_estimate (GstRtcFanout * fanout, guint viewer)
+{
+  GstStructure *s = gst_rtc_fanout_get_viewer_stats (fanout, viewer);
+  guint estimate = 0;
+
+  fail_unless (gst_structure_get_uint (s, "bandwidth-estimate", &estimate));
+  gst_structure_free (s);
+  return estimate;
+}
+
+/* Two viewers of one VP8 stream with three temporal layers. A's path is
+ * clear; B's goes through a 100 kbit/s bottleneck, so its feedback shows
+ * a queue that grows. B's estimate falls, the policy leaves B out, B
+ * gets the base layer only, numbered without a gap, with consecutive
+ * picture IDs, and A gets every packet. */
+GST_START_TEST (test_congestion_thins_constrained_viewer)
+{
+  Pair *pairs = pairs_new (2);
+  GstRtcFanout *fanout = gst_rtc_fanout_new ();
+  GstClock *clock = use_test_clock (fanout);
+  GstRtcFanoutViewerConfig config = { 0, };
+  CcPath paths[2] = { {FALSE,}, {TRUE,} };
+  guint stream, viewer_a, viewer_b, frame, i, last_target = 0;
+  guint frames = 150, constrained_seen = 0, thinned_base_only = 0;
+  gint64 feedback_due = 0;
+  gboolean seen_thinning = FALSE;
+  guint16 expected_seq = 0, expected_pid = 0;
+  guint32 last_ts = 0;
+
+  g_object_set (fanout, "max-bitrate", 2000000, "min-bitrate", 50000, NULL);
+  g_signal_connect (fanout, "target-bitrate-changed",
+      G_CALLBACK (on_target_changed), &last_target);
+  stream = gst_rtc_fanout_add_stream (fanout, GST_RTC_MEDIA_KIND_VIDEO,
+      IN_SSRC, 90000);
+  fail_unless (gst_rtc_fanout_set_stream_codec (fanout, stream, "VP8"));
+  config_stream (&config, stream, 96, 97, 0, 0x22222222, "0", MID_EXT_ID_A,
+      TWCC_EXT_ID);
+  viewer_a = add_viewer (fanout, &pairs[0], &config);
+  viewer_b = add_viewer (fanout, &pairs[1], &config);
+  for (i = 0; i < 2; i++)
+    paths[i].arrivals = g_array_new (FALSE, FALSE, sizeof (CcArrival));
+  fail_unless_equals_int (gst_rtc_fanout_get_target_bitrate (fanout),
+      2000000);
+
+  for (frame = 0; frame < frames; frame++) {
+    gint64 now_us = GST_TIME_AS_USECONDS (gst_clock_get_time (clock));
+    guint tid = cc_tids[frame % 4];
+
+    fail_unless (gst_rtc_fanout_push (fanout, stream,
+            make_vp8_layered (1000 + frame, 3000 * frame, 100 + frame,
+                frame / 4, tid, cc_sync[frame % 4], frame == 0)));
+    pump (pairs, 2);
+    for (i = 0; i < 2; i++)
+      cc_path_collect (&paths[i], &pairs[i], now_us);
+    if (now_us >= feedback_due) {
+      for (i = 0; i < 2; i++)
+        cc_path_feedback (&paths[i], &pairs[i], now_us);
+      pump (pairs, 2);
+      feedback_due = now_us + CC_FEEDBACK_US;
+      /* The policy runs every 200 ms on its own; run it now, so that the
+       * target matches the estimates read next. */
+      gst_rtc_fanout_update_bandwidth (fanout);
+      if (viewer_constrained (fanout, viewer_b)) {
+        guint target = gst_rtc_fanout_get_target_bitrate (fanout);
+
+        constrained_seen++;
+        /* The slow viewer does not set the rate for all. */
+        fail_unless (target >= 2 * viewer_estimate (fanout, viewer_b),
+            "target %u, B's estimate %u", target,
+            viewer_estimate (fanout, viewer_b));
+        fail_unless_equals_int (target, viewer_estimate (fanout, viewer_a));
+      }
+      fail_if (viewer_constrained (fanout, viewer_a));
+    }
+    gst_test_clock_advance_time (GST_TEST_CLOCK (clock),
+        CC_FRAME_US * GST_USECOND);
+  }
+
+  GST_INFO ("A: %u bit/s, B: %u bit/s, target %u, B constrained %u times",
+      viewer_estimate (fanout, viewer_a), viewer_estimate (fanout, viewer_b),
+      gst_rtc_fanout_get_target_bitrate (fanout), constrained_seen);
+  fail_unless (viewer_estimate (fanout, viewer_b) > 0);
+  fail_unless (viewer_estimate (fanout, viewer_b) <
+      viewer_estimate (fanout, viewer_a) / 2);
+  fail_unless (constrained_seen > 0);
+  fail_unless (g_atomic_int_get (&last_target) > 0);
+
+  /* A got every frame, untouched. */
+  fail_unless_equals_int (n_rtp (&pairs[0]), frames);
+  fail_unless_equals_int (viewer_stat (fanout, viewer_a, "frames-thinned"), 0);
+
+  /* B: fewer frames, no gap in the numbering, picture IDs consecutive,
+   * and once thinned to the base layer, only layer 0. */
+  fail_unless (viewer_stat (fanout, viewer_b, "frames-thinned") > 0);
+  fail_unless_equals_int (n_rtp (&pairs[1]) + viewer_stat (fanout, viewer_b,
+          "packets-thinned"), frames);
+  for (i = 0; i < n_rtp (&pairs[1]); i++) {
+    Received r;
+    guint16 pid, tag;
+    guint in_tid;
+
+    get_received (&pairs[1], i, MID_EXT_ID_A, &r);
+    pid = GST_READ_UINT16_BE (r.payload + 2) & 0x7fff;
+    tag = GST_READ_UINT16_BE (r.payload + 7);
+    in_tid = r.payload[5] >> 6;
+    if (i > 0) {
+      fail_unless_equals_int (r.seq, expected_seq);
+      fail_unless_equals_int (pid, expected_pid);
+      fail_unless ((gint32) (r.ts - last_ts) > 0);
+      if ((guint) (tag - 1000) != i)
+        seen_thinning = TRUE;
+    }
+    if (seen_thinning && in_tid == 0)
+      thinned_base_only++;
+    /* The rest of the payload is the frame pushed. */
+    fail_unless_equals_int (r.payload[6], tag == 1000 ? 0x00 : 0x01);
+    fail_unless_equals_int (r.payload[9], (guint8) (tag + 9));
+    expected_seq = r.seq + 1;
+    expected_pid = (pid + 1) & 0x7fff;
+    last_ts = r.ts;
+  }
+  fail_unless (seen_thinning);
+  fail_unless (thinned_base_only > 0);
+
+  /* A NACK from B for a packet it got maps back through the gaps, with
+   * the picture ID B saw. */
+  {
+    Received last, resent;
+    guint before = n_rtp (&pairs[1]);
+
+    /* A few frames back: across thinning gaps. */
+    get_received (&pairs[1], before - 5, MID_EXT_ID_A, &last);
+    send_rtcp_from_b (&pairs[1], make_nack (last.ssrc, last.seq, 0));
+    pump (pairs, 2);
+    fail_unless_equals_int (n_rtp (&pairs[1]), before + 1);
+    get_received (&pairs[1], before, MID_EXT_ID_A, &resent);
+    fail_unless_equals_int (resent.pt, 97);
+    fail_unless_equals_int (GST_READ_UINT16_BE (resent.payload), last.seq);
+    fail_unless_equals_int (resent.payload_len, last.payload_len + 2);
+    fail_unless (memcmp (resent.payload + 2, last.payload,
+            last.payload_len) == 0);
+  }
+
+  for (i = 0; i < 2; i++)
+    g_array_unref (paths[i].arrivals);
+  gst_object_unref (fanout);
+  gst_object_unref (clock);
+  pairs_free (pairs, 2);
+}
+
+GST_END_TEST;
+
+static GstBuffer *
+make_remb (guint64 bitrate)
+{
+  GstBuffer *remb = gst_rtcp_buffer_new (1400);
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  GstRTCPPacket packet;
+  guint exponent = 0;
+  guint8 *fci;
+
+  while ((bitrate >> exponent) > 0x3ffff)
+    exponent++;
+  gst_rtcp_buffer_map (remb, GST_MAP_READWRITE, &rtcp);
+  fail_unless (gst_rtcp_buffer_add_packet (&rtcp, GST_RTCP_TYPE_PSFB,
+          &packet));
+  gst_rtcp_packet_fb_set_type (&packet, GST_RTCP_PSFB_TYPE_AFB);
+  gst_rtcp_packet_fb_set_sender_ssrc (&packet, 0xbbbbbbbb);
+  gst_rtcp_packet_fb_set_media_ssrc (&packet, 0);
+  fail_unless (gst_rtcp_packet_fb_set_fci_length (&packet, 3));
+  fci = gst_rtcp_packet_fb_get_fci (&packet);
+  memcpy (fci, "REMB", 4);
+  fci[4] = 1;
+  fci[5] = (exponent << 2) | ((bitrate >> exponent) >> 16);
+  GST_WRITE_UINT16_BE (fci + 6, (bitrate >> exponent) & 0xffff);
+  GST_WRITE_UINT32_BE (fci + 8, IN_SSRC);
+  gst_rtcp_buffer_unmap (&rtcp);
+  return remb;
+}
+
+/* Two viewers that send only REMB, so that the test sets their
+ * estimates. B goes down to the base layer at once (the next frame),
+ * and back up one layer at a time, each at a layer-sync frame of that
+ * layer; A gets everything throughout. */
+GST_START_TEST (test_layer_switch_at_sync)
+{
+  Pair *pairs = pairs_new (2);
+  GstRtcFanout *fanout = gst_rtc_fanout_new ();
+  GstClock *clock = use_test_clock (fanout);
+  GstRtcFanoutViewerConfig config = { 0, };
+  guint stream, viewer_a, viewer_b, frame, i, n_b;
+  /* The input TID of each frame B got, by input frame; -1: dropped. */
+  gint got[48];
+  guint16 expected_seq = 0;
+
+  g_object_set (fanout, "max-bitrate", 2000000, NULL);
+  stream = gst_rtc_fanout_add_stream (fanout, GST_RTC_MEDIA_KIND_VIDEO,
+      IN_SSRC, 90000);
+  gst_rtc_fanout_set_stream_codec (fanout, stream, "VP8");
+  config_stream (&config, stream, 96, 0, 0, 0, NULL, 0, 0);
+  viewer_a = add_viewer (fanout, &pairs[0], &config);
+  viewer_b = add_viewer (fanout, &pairs[1], &config);
+
+  for (frame = 0; frame < G_N_ELEMENTS (got); frame++) {
+    if (frame == 0 || frame == 30) {
+      send_rtcp_from_b (&pairs[0], make_remb (2000000));
+      send_rtcp_from_b (&pairs[1], make_remb (2000000));
+    }
+    if (frame == 9) {
+      /* Frame 9 has layer 2 and is not a layer-sync frame: B drops to
+       * the base layer there. */
+      send_rtcp_from_b (&pairs[0], make_remb (2000000));
+      send_rtcp_from_b (&pairs[1], make_remb (60000));
+    }
+    pump (pairs, 2);
+    gst_rtc_fanout_update_bandwidth (fanout);
+    if (frame == 9)
+      fail_unless (viewer_constrained (fanout, viewer_b));
+    if (frame == 30)
+      fail_if (viewer_constrained (fanout, viewer_b));
+
+    n_b = n_rtp (&pairs[1]);
+    fail_unless (gst_rtc_fanout_push (fanout, stream,
+            make_vp8_layered (1000 + frame, 3000 * frame, 100 + frame,
+                frame / 4, cc_tids[frame % 4], cc_sync[frame % 4],
+                frame == 0)));
+    pump (pairs, 2);
+    got[frame] = -1;
+    if (n_rtp (&pairs[1]) > n_b) {
+      Received r;
+
+      fail_unless_equals_int (n_rtp (&pairs[1]), n_b + 1);
+      get_received (&pairs[1], n_b, 0, &r);
+      fail_unless_equals_int (GST_READ_UINT16_BE (r.payload + 7),
+          1000 + frame);
+      if (n_b > 0)
+        fail_unless_equals_int (r.seq, expected_seq);
+      expected_seq = r.seq + 1;
+      got[frame] = r.payload[5] >> 6;
+    }
+    gst_test_clock_advance_time (GST_TEST_CLOCK (clock),
+        CC_FRAME_US * GST_USECOND);
+  }
+
+  fail_unless_equals_int (n_rtp (&pairs[0]), G_N_ELEMENTS (got));
+  for (frame = 0; frame < 9; frame++)
+    fail_unless_equals_int (got[frame], (gint) cc_tids[frame % 4]);
+  /* Constrained: the base layer only, from frame 9 on. */
+  for (frame = 9; frame < 30; frame++)
+    fail_unless_equals_int (got[frame], frame % 4 == 0 ? 0 : -1);
+  /* Frame 30 has layer 1 and layer sync: B climbs to layer 1 there; 31
+   * has layer 2 and is dropped (B is at 1); 33 (layer 2, sync) takes B
+   * to all layers. */
+  fail_unless_equals_int (got[30], 1);
+  fail_unless_equals_int (got[31], -1);
+  fail_unless_equals_int (got[32], 0);
+  for (frame = 33; frame < G_N_ELEMENTS (got); frame++)
+    fail_unless_equals_int (got[frame], (gint) cc_tids[frame % 4]);
+  fail_unless_equals_int (viewer_stat (fanout, viewer_a, "frames-thinned"), 0);
+  i = viewer_stat (fanout, viewer_b, "frames-thinned");
+  fail_unless (i > 0);
+
+  gst_object_unref (fanout);
+  gst_object_unref (clock);
+  pairs_free (pairs, 2);
+}
+
+GST_END_TEST;
+
+/* A lone viewer that reports less than min-bitrate: the encoder gets
+ * the floor, and the viewer gets every layer all the same (it is the
+ * one the rate is for). */
+GST_START_TEST (test_lone_viewer_not_thinned)
+{
+  Pair *pairs = pairs_new (1);
+  GstRtcFanout *fanout = gst_rtc_fanout_new ();
+  GstClock *clock = use_test_clock (fanout);
+  GstRtcFanoutViewerConfig config = { 0, };
+  guint stream, viewer, frame;
+
+  g_object_set (fanout, "max-bitrate", 2000000, "min-bitrate", 100000, NULL);
+  stream = gst_rtc_fanout_add_stream (fanout, GST_RTC_MEDIA_KIND_VIDEO,
+      IN_SSRC, 90000);
+  gst_rtc_fanout_set_stream_codec (fanout, stream, "VP8");
+  config_stream (&config, stream, 96, 0, 0, 0, NULL, 0, 0);
+  viewer = add_viewer (fanout, &pairs[0], &config);
+  send_rtcp_from_b (&pairs[0], make_remb (50000));
+  pump (pairs, 1);
+  gst_rtc_fanout_update_bandwidth (fanout);
+  /* The estimator does not go below the floor either. */
+  fail_unless_equals_int (viewer_estimate (fanout, viewer), 100000);
+  fail_unless_equals_int (gst_rtc_fanout_get_target_bitrate (fanout), 100000);
+
+  for (frame = 0; frame < 12; frame++) {
+    fail_unless (gst_rtc_fanout_push (fanout, stream,
+            make_vp8_layered (1000 + frame, 3000 * frame, 100 + frame,
+                frame / 4, cc_tids[frame % 4], cc_sync[frame % 4],
+                frame == 0)));
+    pump (pairs, 1);
+    gst_test_clock_advance_time (GST_TEST_CLOCK (clock),
+        CC_FRAME_US * GST_USECOND);
+  }
+  fail_unless_equals_int (n_rtp (&pairs[0]), 12);
+  fail_unless_equals_int (viewer_stat (fanout, viewer, "frames-thinned"), 0);
+
+  gst_object_unref (fanout);
+  gst_object_unref (clock);
+  pairs_free (pairs, 1);
+}
+
+GST_END_TEST;
+
+/* A viewer that sends neither transport-wide-cc nor REMB: the loss its
+ * receiver reports count between them drives the loss-based estimate. */
+GST_START_TEST (test_receiver_report_loss_estimate)
+{
+  Pair *pairs = pairs_new (1);
+  GstRtcFanout *fanout = gst_rtc_fanout_new ();
+  GstClock *clock = use_test_clock (fanout);
+  GstRtcFanoutViewerConfig config = { 0, };
+  GstStructure *stats;
+  const gchar *source;
+  guint stream, viewer, report;
+  gdouble loss = 0;
+
+  g_object_set (fanout, "max-bitrate", 2000000, NULL);
+  stream = gst_rtc_fanout_add_stream (fanout, GST_RTC_MEDIA_KIND_VIDEO,
+      IN_SSRC, 90000);
+  gst_rtc_fanout_set_stream_codec (fanout, stream, "VP8");
+  config_stream (&config, stream, 96, 0, 0x33333333, 0, NULL, 0, 0);
+  viewer = add_viewer (fanout, &pairs[0], &config);
+  fail_unless_equals_int (viewer_estimate (fanout, viewer), 0);
+
+  /* Every 250 ms 100 more packets expected, 30 of them lost. */
+  for (report = 0; report < 6; report++) {
+    GstBuffer *rr = gst_rtcp_buffer_new (1400);
+    GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+    GstRTCPPacket packet;
+
+    gst_rtcp_buffer_map (rr, GST_MAP_READWRITE, &rtcp);
+    fail_unless (gst_rtcp_buffer_add_packet (&rtcp, GST_RTCP_TYPE_RR,
+            &packet));
+    gst_rtcp_packet_rr_set_ssrc (&packet, 0xbbbbbbbb);
+    fail_unless (gst_rtcp_packet_add_rb (&packet, 0x33333333, 77,
+            30 * report, 1000 + 100 * report, 0, 0, 0));
+    gst_rtcp_buffer_unmap (&rtcp);
+    send_rtcp_from_b (&pairs[0], rr);
+    pump (pairs, 1);
+    gst_test_clock_advance_time (GST_TEST_CLOCK (clock),
+        250 * GST_MSECOND);
+  }
+  gst_rtc_fanout_update_bandwidth (fanout);
+
+  stats = gst_rtc_fanout_get_viewer_stats (fanout, viewer);
+  source = gst_structure_get_string (stats, "estimate-source");
+  fail_unless_equals_string (source, "receiver-reports");
+  fail_unless (gst_structure_get_double (stats, "loss-fraction", &loss));
+  fail_unless (loss > 0.29 && loss < 0.31, "loss %f", loss);
+  gst_structure_free (stats);
+  /* Five intervals of 30 % loss: down by 15 % each. */
+  fail_unless (viewer_estimate (fanout, viewer) < 2000000 * 0.85 * 0.85,
+      "estimate %u", viewer_estimate (fanout, viewer));
+  fail_unless_equals_int (gst_rtc_fanout_get_target_bitrate (fanout),
+      viewer_estimate (fanout, viewer));
+
+  gst_object_unref (fanout);
+  gst_object_unref (clock);
+  pairs_free (pairs, 1);
+}
+
+GST_END_TEST;
+
+/* A viewer without transport-wide-cc gets its estimate from REMB, and
+ * alone is never constrained. */
+GST_START_TEST (test_congestion_remb_only_viewer)
+{
+  Pair *pairs = pairs_new (1);
+  GstRtcFanout *fanout = gst_rtc_fanout_new ();
+  GstClock *clock = use_test_clock (fanout);
+  GstRtcFanoutViewerConfig config = { 0, };
+  GstStructure *bw;
+  const GValue *viewers;
+  guint stream, viewer;
+  GstBuffer *remb;
+  guint8 *fci;
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  GstRTCPPacket packet;
+
+  g_object_set (fanout, "max-bitrate", 2000000, NULL);
+  stream = gst_rtc_fanout_add_stream (fanout, GST_RTC_MEDIA_KIND_VIDEO,
+      IN_SSRC, 90000);
+  gst_rtc_fanout_set_stream_codec (fanout, stream, "VP8");
+  /* No transport-wide-cc: the estimate comes from REMB. */
+  config_stream (&config, stream, 96, 0, 0, 0, NULL, 0, 0);
+  viewer = add_viewer (fanout, &pairs[0], &config);
+  fail_unless_equals_int (viewer_estimate (fanout, viewer), 0);
+
+  /* REMB of 500 kbit/s: exponent 1, mantissa 250000. */
+  remb = gst_rtcp_buffer_new (1400);
+  gst_rtcp_buffer_map (remb, GST_MAP_READWRITE, &rtcp);
+  fail_unless (gst_rtcp_buffer_add_packet (&rtcp, GST_RTCP_TYPE_PSFB,
+          &packet));
+  gst_rtcp_packet_fb_set_type (&packet, GST_RTCP_PSFB_TYPE_AFB);
+  gst_rtcp_packet_fb_set_sender_ssrc (&packet, 0xbbbbbbbb);
+  gst_rtcp_packet_fb_set_media_ssrc (&packet, 0);
+  fail_unless (gst_rtcp_packet_fb_set_fci_length (&packet, 3));
+  fci = gst_rtcp_packet_fb_get_fci (&packet);
+  memcpy (fci, "REMB", 4);
+  fci[4] = 1;
+  fci[5] = (1 << 2) | (250000 >> 16);
+  GST_WRITE_UINT16_BE (fci + 6, 250000 & 0xffff);
+  GST_WRITE_UINT32_BE (fci + 8, IN_SSRC);
+  gst_rtcp_buffer_unmap (&rtcp);
+  send_rtcp_from_b (&pairs[0], remb);
+  pump (pairs, 1);
+  gst_rtc_fanout_update_bandwidth (fanout);
+
+  fail_unless_equals_int (viewer_estimate (fanout, viewer), 500000);
+  fail_unless_equals_int (gst_rtc_fanout_get_target_bitrate (fanout), 500000);
+  fail_if (viewer_constrained (fanout, viewer));
+
+  /* Transport-wide-cc feedback whose status chunks claim more packets
+   * than it holds: counted, dropped, the estimate untouched. */
+  {
+    guint8 bad[20] = { 0x8f, 205, 0x00, 0x04, 0xbb, 0xbb, 0xbb, 0xbb,
+      0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x01, 0x00,
+      0x00, 0x00, 0x00, 0x01
+    };
+
+    send_rtcp_from_b (&pairs[0], gst_buffer_new_memdup (bad, sizeof (bad)));
+    pump (pairs, 1);
+    fail_unless_equals_int (viewer_stat (fanout, viewer,
+            "twcc-feedback-malformed"), 1);
+    fail_unless_equals_int (viewer_stat (fanout, viewer,
+            "twcc-feedback-received"), 1);
+    fail_unless_equals_int (viewer_estimate (fanout, viewer), 500000);
+  }
+
+  bw = gst_rtc_fanout_get_bandwidth_stats (fanout);
+  viewers = gst_structure_get_value (bw, "viewers");
+  fail_unless (viewers != NULL && gst_value_list_get_size (viewers) == 1);
+  {
+    const GstStructure *v =
+        gst_value_get_structure (gst_value_list_get_value (viewers, 0));
+    guint estimate = 0;
+
+    fail_unless (gst_structure_get_uint (v, "estimate", &estimate));
+    fail_unless_equals_int (estimate, 500000);
+  }
+  gst_structure_free (bw);
+
+  gst_object_unref (fanout);
+  gst_object_unref (clock);
+  pairs_free (pairs, 1);
+}
+
+GST_END_TEST;
+
 static Suite *
 fanout_suite (void)
 {
@@ -1623,6 +2226,11 @@ fanout_suite (void)
   tcase_add_test (tc, test_malformed_rtcp_counted);
   tcase_add_test (tc, test_remove_while_pushing);
   tcase_add_test (tc, test_hundred_viewers_no_thread);
+  tcase_add_test (tc, test_congestion_thins_constrained_viewer);
+  tcase_add_test (tc, test_congestion_remb_only_viewer);
+  tcase_add_test (tc, test_layer_switch_at_sync);
+  tcase_add_test (tc, test_lone_viewer_not_thinned);
+  tcase_add_test (tc, test_receiver_report_loss_estimate);
   return s;
 }
 

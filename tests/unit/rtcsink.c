@@ -394,6 +394,48 @@ GST_START_TEST (test_sdpfrag)
 
 GST_END_TEST;
 
+/* The 200 answer to an ICE restart PATCH reads back as what it says. */
+GST_START_TEST (test_sdpfrag_build)
+{
+  GPtrArray *candidates = g_ptr_array_new ();
+  GstRtcSinkSdpFrag frag;
+  GError *error = NULL;
+  gchar *text;
+
+  g_ptr_array_add (candidates,
+      (gpointer) "candidate:1 1 UDP 2130706431 192.0.2.1 21000 typ host");
+  g_ptr_array_add (candidates, (gpointer) "2 1 UDP 1694498815 203.0.113.7 "
+      "21000 typ srflx raddr 192.0.2.1 rport 21000");
+  text = gst_rtc_sink_sdpfrag_build ("uf", "pwpwpwpwpwpwpwpwpwpwpwpw",
+      GST_RTC_MEDIA_KIND_VIDEO, "0", candidates, TRUE);
+  fail_unless_equals_string (text,
+      "a=ice-ufrag:uf\r\na=ice-pwd:pwpwpwpwpwpwpwpwpwpwpwpw\r\n"
+      "m=video 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\n"
+      "a=candidate:1 1 UDP 2130706431 192.0.2.1 21000 typ host\r\n"
+      "a=candidate:2 1 UDP 1694498815 203.0.113.7 21000 typ srflx raddr "
+      "192.0.2.1 rport 21000\r\n" "a=end-of-candidates\r\n");
+  fail_unless (gst_rtc_sink_sdpfrag_parse (text, strlen (text), 20, &frag,
+          &error), "%s", error ? error->message : "");
+  fail_unless_equals_string (frag.ufrag, "uf");
+  fail_unless_equals_string (frag.pwd, "pwpwpwpwpwpwpwpwpwpwpwpw");
+  fail_unless_equals_int (frag.candidates->len, 2);
+  fail_unless (frag.end_of_candidates);
+  gst_rtc_sink_sdpfrag_clear (&frag);
+  g_free (text);
+
+  /* Gathering not complete, no MID: neither line. */
+  g_ptr_array_set_size (candidates, 1);
+  text = gst_rtc_sink_sdpfrag_build ("uf", "pw", GST_RTC_MEDIA_KIND_AUDIO,
+      NULL, candidates, FALSE);
+  fail_unless (g_str_has_prefix (strstr (text, "m="), "m=audio 9 "));
+  fail_if (strstr (text, "a=mid:") != NULL);
+  fail_if (strstr (text, "a=end-of-candidates") != NULL);
+  g_free (text);
+  g_ptr_array_unref (candidates);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_media_type)
 {
   fail_unless (gst_rtc_sink_media_type_is ("application/sdp",
@@ -574,6 +616,7 @@ rtcsink_suite (void)
   tcase_add_test (tc, test_one_transport_without_bundle);
   tcase_add_test (tc, test_nothing_to_send);
   tcase_add_test (tc, test_sdpfrag);
+  tcase_add_test (tc, test_sdpfrag_build);
   tcase_add_test (tc, test_media_type);
   tcase_add_test (tc, test_whip_offer);
   return s;

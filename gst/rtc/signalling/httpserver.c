@@ -1342,9 +1342,10 @@ gst_rtc_http_server_acquire (const gchar * address, guint port,
 
     if (!same_tls) {
       g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_INVALID_ACCESS,
-          "The server on %s:%u already runs %s", address, port,
-          server->tls_certificate ? "HTTPS with another certificate" :
-          "plain HTTP");
+          "The server on %s:%u already runs %s: elements sharing a port "
+          "must set the same TLS certificate", address, port,
+          server->tls_certificate == NULL ? "plain HTTP" : tls_certificate ?
+          "HTTPS with another certificate" : "HTTPS");
       server = NULL;
     } else {
       server->users++;

@@ -6,8 +6,14 @@
 // answer's tracks, shows live statistics, and reconnects with backoff when
 // the connection fails, the server goes away or the stream stalls.
 //
+// When ICE fails (or stays disconnected), it first restarts ICE in place
+// (restartIce(), then a WHEP PATCH with the new credentials, RFC 9725 /
+// WHEP: the server answers 200 with its own new ones); only if that fails
+// does it start a new session.
+//
 // For tests and scripts: window.rtcStats holds the latest figures (see
-// emptyStats below), window.rtcViewer has connect() and disconnect().
+// emptyStats below), window.rtcViewer has connect(), disconnect() and
+// restartIce().
 'use strict';
 
 (() => {
@@ -42,6 +48,8 @@
     resource: null,          // the WHEP session URL
     connects: 0,             // sessions answered (201)
     attempts: 0,
+    iceRestarts: 0,          // ICE restarts answered (200 to PATCH)
+    iceRestartError: null,   // why the last one failed, if it did
     framesDecoded: 0,
     framesPerSecond: 0,
     frameWidth: 0,
@@ -56,12 +64,17 @@
     firstFrameMs: null,      // from the answer to the first frame shown
     localCandidateType: null,
     remoteCandidateType: null,
+    remoteAddress: null,     // of the selected pair: the sink's side
+    remotePort: null,
     error: null,
   });
   window.rtcStats = emptyStats();
 
   let pc = null;
   let resource = null;
+  let etag = null;
+  let restarting = false;
+  let restartTried = false;  // once per connected episode
   let generation = 0;
   let backoff = BACKOFF_FIRST_MS;
   let retryTimer = null;
@@ -109,6 +122,7 @@
       fetch(resource, { method: 'DELETE', headers: authHeaders(), keepalive: true })
         .catch(() => {});
       resource = null;
+      etag = null;
       window.rtcStats.resource = null;
     }
     if (pc) {
@@ -124,6 +138,119 @@
     setState('retrying', `${why}; retrying in ${Math.round(backoff / 1000)} s`);
     retryTimer = setTimeout(connect, backoff);
     backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
+  }
+
+  // The lines of an SDP, split into the session part and m-sections.
+  function sdpSections(sdp) {
+    const sections = [[]];
+    for (const line of sdp.split(/\r?\n/)) {
+      if (!line) continue;
+      if (line.startsWith('m=')) sections.push([]);
+      sections[sections.length - 1].push(line);
+    }
+    return sections;
+  }
+
+  function sdpValue(sections, prefix) {
+    for (const section of sections) {
+      const line = section.find((l) => l.startsWith(prefix));
+      if (line) return line.slice(prefix.length);
+    }
+    return null;
+  }
+
+  // The trickle-ice-sdpfrag (RFC 8840) of an ICE restart: our new
+  // credentials and the first (BUNDLE) m-section's candidates.
+  function restartFragment(sdp) {
+    const sections = sdpSections(sdp);
+    const first = sections[1] || [];
+    const lines = [
+      'a=ice-ufrag:' + sdpValue(sections, 'a=ice-ufrag:'),
+      'a=ice-pwd:' + sdpValue(sections, 'a=ice-pwd:'),
+    ];
+    if (first.length) lines.push(first[0]);
+    const mid = first.find((l) => l.startsWith('a=mid:'));
+    if (mid) lines.push(mid);
+    for (const line of first) {
+      if (line.startsWith('a=candidate:')) lines.push(line);
+    }
+    lines.push('a=end-of-candidates');
+    return lines.join('\r\n') + '\r\n';
+  }
+
+  // The answer we had, with the server's new credentials and candidates.
+  function restartedAnswer(answer, fragment) {
+    const frag = sdpSections(fragment);
+    const ufrag = sdpValue(frag, 'a=ice-ufrag:');
+    const pwd = sdpValue(frag, 'a=ice-pwd:');
+    const candidates = frag.flat().filter((l) => l.startsWith('a=candidate:'));
+    if (!ufrag || !pwd) throw new Error('the ICE restart answer has no credentials');
+    const sections = sdpSections(answer);
+    const out = [];
+    sections.forEach((section, index) => {
+      for (const line of section) {
+        if (line.startsWith('a=candidate:') || line === 'a=end-of-candidates') continue;
+        if (line.startsWith('a=ice-ufrag:')) out.push('a=ice-ufrag:' + ufrag);
+        else if (line.startsWith('a=ice-pwd:')) out.push('a=ice-pwd:' + pwd);
+        else out.push(line);
+      }
+      if (index > 0) {
+        out.push(...candidates);
+        if (sdpValue(frag, 'a=end-of-candidates') !== null) out.push('a=end-of-candidates');
+      }
+    });
+    return out.join('\r\n') + '\r\n';
+  }
+
+  // Restarts ICE on the current session. Resolves true when the server
+  // answered and the new credentials are applied.
+  async function restartIce(why) {
+    const peer = pc;
+    const mine = generation;
+    if (!peer || !resource || restarting) return false;
+    restarting = true;
+    window.rtcStats.iceRestartError = null;
+    setState('restarting', why ? `${why}; restarting ICE` : 'restarting ICE');
+    try {
+      peer.restartIce();
+      await peer.setLocalDescription(await peer.createOffer());
+      await waitForGathering(peer);
+      if (mine !== generation) return false;
+      const response = await fetch(resource, {
+        method: 'PATCH',
+        // '*': whatever our ETag is, this restarts the session's ICE.
+        headers: authHeaders({ 'Content-Type': 'application/trickle-ice-sdpfrag', 'If-Match': '*' }),
+        body: restartFragment(peer.localDescription.sdp),
+      });
+      if (mine !== generation) return false;
+      const text = await response.text();
+      if (response.status !== 200) {
+        throw new Error(`ICE restart: ${response.status}${text.trim() ? ': ' + text.trim() : ''}`);
+      }
+      etag = response.headers.get('ETag') || etag;
+      await peer.setRemoteDescription({
+        type: 'answer', sdp: restartedAnswer(peer.remoteDescription.sdp, text),
+      });
+      window.rtcStats.iceRestarts++;
+      if (peer.connectionState === 'connected') setState('connected', '');
+      return true;
+    } catch (error) {
+      window.rtcStats.iceRestartError = String(error.message || error);
+      return false;
+    } finally {
+      restarting = false;
+    }
+  }
+
+  // ICE failed or stayed disconnected: restart it in place once, else a
+  // new session.
+  async function recover(why) {
+    const mine = generation;
+    if (!restartTried && resource) {
+      restartTried = true;
+      if (await restartIce(why)) return;
+    }
+    if (mine === generation) scheduleReconnect(why);
   }
 
   async function connect() {
@@ -153,14 +280,17 @@
       if (state === 'connected') {
         backoff = BACKOFF_FIRST_MS;
         lastProgress = performance.now();
+        restartTried = false;
         setState('connected', '');
-      } else if (state === 'failed' || state === 'closed') {
-        // 'closed': the sink stopped (DTLS close_notify).
-        scheduleReconnect(`the connection ${state === 'failed' ? 'failed' : 'was closed'}`);
+      } else if (state === 'failed') {
+        if (!restarting) recover('the connection failed');
+      } else if (state === 'closed') {
+        // The sink stopped (DTLS close_notify).
+        scheduleReconnect('the connection was closed');
       } else if (state === 'disconnected') {
         setState('disconnected');
         disconnectedTimer = setTimeout(() => {
-          if (mine === generation) scheduleReconnect('the connection was lost');
+          if (mine === generation && !restarting) recover('the connection was lost');
         }, DISCONNECTED_GRACE_MS);
       }
     };
@@ -180,6 +310,8 @@
         throw new Error(`WHEP ${response.status}${text ? ': ' + text : ''}`);
       }
       const location = response.headers.get('Location');
+      etag = response.headers.get('ETag');
+      restartTried = false;
       if (location) {
         resource = new URL(location, endpoint).href;
         window.rtcStats.resource = resource;
@@ -255,6 +387,8 @@
       s.roundTripTime = pair.currentRoundTripTime ?? null;
       s.localCandidateType = local ? local.candidateType : null;
       s.remoteCandidateType = remote ? remote.candidateType : null;
+      s.remoteAddress = remote ? (remote.address ?? null) : null;
+      s.remotePort = remote ? (remote.port ?? null) : null;
       cells.path.textContent = `${s.localCandidateType || '?'} → ${s.remoteCandidateType || '?'}` +
         (remote && remote.address ? ` (${remote.address}:${remote.port})` : '');
     }
@@ -275,8 +409,11 @@
     cells.frames.textContent = `${s.framesDecoded} decoded, ${s.packetsLost} packets lost`;
     cells.rtt.textContent = s.roundTripTime !== null ? `${Math.round(s.roundTripTime * 1000)} ms` : '–';
 
-    if (now - lastProgress > STALL_MS) {
-      scheduleReconnect('the stream stalled');
+    if (now - lastProgress > STALL_MS && !restarting) {
+      // An ICE restart first: a new path to the same session (a 404
+      // or no answer means the session is gone, then a new one).
+      lastProgress = now;
+      recover('the stream stalled');
     }
   }
 
@@ -290,6 +427,8 @@
   window.rtcViewer = {
     connect: () => { backoff = BACKOFF_FIRST_MS; return connect(); },
     disconnect: () => { clearTimeout(retryTimer); teardown(); setState('closed'); },
+    restartIce: () => restartIce('asked to'),
+    etag: () => etag,
   };
 
   if (!('RTCPeerConnection' in window)) {

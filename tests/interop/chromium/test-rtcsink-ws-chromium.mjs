@@ -67,6 +67,85 @@ class Launch {
   }
 }
 
+// Runs in the page, after playThroughWs: new offers in the same session.
+async function renegotiate() {
+  const pc = window.pc;
+  const ws = window.ws;
+  const result = {};
+  const waitFor = async (pred, ms) => {
+    const deadline = Date.now() + ms;
+    while (!pred()) {
+      if (Date.now() > deadline) throw new Error('timed out: ' + JSON.stringify({ errors: window.wsErrors }));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const frames = async () => {
+    let n = 0;
+    (await pc.getStats()).forEach((s) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'video') n = s.framesDecoded || 0;
+    });
+    return n;
+  };
+  const remotePort = async () => {
+    let port = null;
+    const stats = await pc.getStats();
+    stats.forEach((r) => {
+      if (r.type === 'transport' && r.selectedCandidatePairId) {
+        const pair = stats.get(r.selectedCandidatePairId);
+        const remote = pair && stats.get(pair.remoteCandidateId);
+        if (remote) port = remote.port;
+      }
+    });
+    return port;
+  };
+  const ufrag = (sdp) => /a=ice-ufrag:(\S+)/.exec(sdp)[1];
+
+  // The same offer again: the same answer, nothing moves.
+  const firstUfrag = ufrag(pc.remoteDescription.sdp);
+  await pc.setLocalDescription(await pc.createOffer());
+  ws.send(JSON.stringify(pc.localDescription));
+  await waitFor(() => window.answers.length === 1, 5000);
+  result.sameAnswerUfrag = ufrag(window.answers[0]) === firstUfrag;
+
+  // An ICE restart: a new answer with new credentials; the path moves.
+  const portBefore = await remotePort();
+  pc.restartIce();
+  await pc.setLocalDescription(await pc.createOffer());
+  ws.send(JSON.stringify(pc.localDescription));
+  await waitFor(() => window.answers.length === 2, 5000);
+  result.restartedUfragDiffers = ufrag(window.answers[1]) !== firstUfrag;
+  const deadline = Date.now() + 10000;
+  let portAfter = portBefore;
+  while (portAfter === portBefore && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    portAfter = await remotePort();
+  }
+  result.portMoved = portAfter !== portBefore;
+  // Frames keep coming (a generous deadline: the machine may be busy).
+  const grow = async (n, ms) => {
+    const start = await frames();
+    const until = Date.now() + ms;
+    let now = start;
+    while (now - start < n && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 100));
+      now = await frames();
+    }
+    return now - start;
+  };
+  result.framesAfterRestart = await grow(30, 10000);
+
+  // An offer that adds an m-line is refused; the session goes on.
+  pc.addTransceiver('video', { direction: 'recvonly' });
+  await pc.setLocalDescription(await pc.createOffer());
+  ws.send(JSON.stringify(pc.localDescription));
+  await waitFor(() => window.wsErrors.length === 1, 5000);
+  result.addError = window.wsErrors[0];
+  await pc.setLocalDescription({ type: 'rollback' });
+  result.framesAfterRefusal = await grow(10, 10000);
+  result.connectionState = pc.connectionState;
+  return result;
+}
+
 // Runs in the page.
 async function playThroughWs(wsUrl) {
   const result = { errors: [], framesDecoded: 0 };
@@ -102,11 +181,17 @@ async function playThroughWs(wsUrl) {
     if (m.type === 'answer') { await pc.setRemoteDescription(m); break; }
     if (m.type === 'error') { result.errors.push(m); throw new Error(m.reason); }
   }
+  window.answers = [];
+  window.wsErrors = [];
   (async () => {
     for (;;) {
       const m = await next(3600000).catch(() => null);
       if (!m) return;
-      if (m.type === 'candidate' && m.candidate) await pc.addIceCandidate(m);
+      if (m.type === 'candidate' && m.candidate) await pc.addIceCandidate(m).catch(() => {});
+      else if (m.type === 'answer') {
+        await pc.setRemoteDescription(m);
+        window.answers.push(m.sdp);
+      } else if (m.type === 'error') window.wsErrors.push(m.reason);
     }
   })();
   while (Date.now() - started < 10000) {
@@ -151,6 +236,19 @@ describe('rtcsink /ws and Chromium', { skip: haveChromium ? false : `${CHROMIUM}
     assert.equal(result.connectionState, 'connected', JSON.stringify(result));
     assert.ok(result.framesDecoded > 60, JSON.stringify(result));
     await sink.waitLine(/rtcsink-viewer-added/, 5000, 'viewer-added');
+
+    // Renegotiation in the same session: answered, not refused.
+    const again = await page.evaluate(renegotiate);
+    console.log(`# renegotiation over /ws: ${JSON.stringify(again)}`);
+    assert.equal(again.sameAnswerUfrag, true, JSON.stringify(again));
+    assert.equal(again.restartedUfragDiffers, true, JSON.stringify(again));
+    assert.equal(again.portMoved, true, JSON.stringify(again));
+    assert.ok(again.framesAfterRestart >= 30, JSON.stringify(again));
+    assert.match(again.addError, /adds or removes m-lines/);
+    assert.ok(again.framesAfterRefusal >= 10, JSON.stringify(again));
+    assert.equal(again.connectionState, 'connected');
+    assert.ok(!sink.lines.some((l) => /rtcsink-viewer-removed/.test(l)), 'the viewer stays');
+
     const mark = sink.lines.length;
     await page.evaluate(() => window.ws.close());
     await sink.waitLine(/rtcsink-viewer-removed/, 10000, 'viewer-removed', mark);

@@ -17,12 +17,18 @@
 //   - the page hangs up and publishes again: the same pads carry the new
 //     session (no pad added or removed), frames flow again.
 //   - a page that closes without DELETE is dropped (media-timeout) and the
-//     next page's session comes out of the same pads.
+//     next page's session comes out of the same pads;
+//   - the page restarts ICE (restartIce(), PATCH, our 200 applied): the
+//     path moves, frames keep coming, the old ETag gets 412;
+//   - over HTTPS (rtcsrc tls-certificate=, a self-signed certificate made
+//     with openssl, --ignore-certificate-errors): a page publishes.
 // It runs under `node --test` and skips only when Chromium is missing.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import net from 'node:net';
 import readline from 'node:readline';
 
@@ -50,6 +56,8 @@ pipeline = Gst.Pipeline.new()
 src = Gst.ElementFactory.make('rtcsrc', 'src')
 src.set_property('port', port)
 src.set_property('address', '127.0.0.1')
+if len(sys.argv) > 2:
+    src.set_property('tls-certificate', sys.argv[2])
 pipeline.add(src)
 loop = GLib.MainLoop()
 lock = threading.Lock()
@@ -151,8 +159,69 @@ window.publish = async function () {
   const text = await response.text();
   if (response.status !== 201) throw new Error('WHIP POST: ' + response.status + ' ' + text);
   window.resource = response.headers.get('Location');
+  window.etag = response.headers.get('ETag');
   await pc.setRemoteDescription({ type: 'answer', sdp: text });
   return window.resource;
+};
+// ICE restart (RFC 9725): restartIce(), PATCH our new credentials and
+// candidates, apply the endpoint's new ones to the answer we have.
+window.restartIce = async function () {
+  const pc = window.pc;
+  pc.restartIce();
+  await pc.setLocalDescription(await pc.createOffer());
+  await new Promise((resolve) => {
+    if (pc.iceGatheringState === 'complete') return resolve();
+    pc.addEventListener('icegatheringstatechange', () => {
+      if (pc.iceGatheringState === 'complete') resolve();
+    });
+    setTimeout(resolve, 2000);
+  });
+  const lines = pc.localDescription.sdp.split('\\r\\n');
+  const first = lines.findIndex((l) => l.startsWith('m='));
+  const second = lines.findIndex((l, i) => i > first && l.startsWith('m='));
+  const section = lines.slice(first, second < 0 ? lines.length : second);
+  const frag = [lines.find((l) => l.startsWith('a=ice-ufrag:')), lines.find((l) => l.startsWith('a=ice-pwd:')),
+    section[0], section.find((l) => l.startsWith('a=mid:')),
+    ...section.filter((l) => l.startsWith('a=candidate:')), 'a=end-of-candidates'].join('\\r\\n') + '\\r\\n';
+  const response = await fetch(window.resource, {
+    method: 'PATCH', body: frag,
+    headers: { 'Content-Type': 'application/trickle-ice-sdpfrag', 'If-Match': '*' },
+  });
+  const text = await response.text();
+  if (response.status !== 200) return { status: response.status, text };
+  const newEtag = response.headers.get('ETag');
+  const value = (prefix) => text.split('\\r\\n').find((l) => l.startsWith(prefix));
+  const candidates = text.split('\\r\\n').filter((l) => l.startsWith('a=candidate:'));
+  const answer = [];
+  let index = -1;
+  for (const line of pc.remoteDescription.sdp.split('\\r\\n')) {
+    if (!line) continue;
+    if (line.startsWith('m=')) {
+      if (index === 0) answer.push(...candidates, 'a=end-of-candidates');
+      index++;
+    }
+    if (line.startsWith('a=candidate:') || line === 'a=end-of-candidates') continue;
+    if (line.startsWith('a=ice-ufrag:')) answer.push(value('a=ice-ufrag:'));
+    else if (line.startsWith('a=ice-pwd:')) answer.push(value('a=ice-pwd:'));
+    else answer.push(line);
+  }
+  if (index === 0) answer.push(...candidates, 'a=end-of-candidates');
+  await pc.setRemoteDescription({ type: 'answer', sdp: answer.join('\\r\\n') + '\\r\\n' });
+  const old = window.etag;
+  window.etag = newEtag;
+  return { status: 200, oldEtag: old, etag: newEtag, text };
+};
+window.remotePort = async function () {
+  let port = null;
+  const stats = await window.pc.getStats();
+  stats.forEach((r) => {
+    if (r.type === 'transport' && r.selectedCandidatePairId) {
+      const pair = stats.get(r.selectedCandidatePairId);
+      const remote = pair && stats.get(pair.remoteCandidateId);
+      if (remote) port = remote.port;
+    }
+  });
+  return port;
 };
 window.outbound = async function () {
   const out = {};
@@ -186,11 +255,13 @@ function freePort() {
 }
 
 class SrcProcess {
-  constructor(port) {
+  constructor(port, tlsCertificate = null) {
     this.events = [];
     this.stderr = [];
     this.exited = null;
-    this.proc = spawn(PYTHON, ['-c', SRC_SCRIPT, String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const args = ['-c', SRC_SCRIPT, String(port)];
+    if (tlsCertificate) args.push(tlsCertificate);
+    this.proc = spawn(PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc.on('exit', (code, signal) => { this.exited = { code, signal }; });
     this.proc.stdin.on('error', () => {});
     readline.createInterface({ input: this.proc.stderr }).on('line', (line) => {
@@ -298,6 +369,56 @@ describe('Chromium publishes into rtcsrc by WHIP', { skip: haveChromium ? false 
     }
   });
 
+  test('the publisher restarts ICE through PATCH; frames keep coming', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const origin = `http://127.0.0.1:${port}`;
+    await page.route(`${origin}/publish.html`, (route) =>
+      route.fulfill({ status: 200, contentType: 'text/html', body: PAGE }));
+    try {
+      await page.goto(`${origin}/publish.html`);
+      const disconnects = () => src.events.filter((e) => e.event === 'rtcsrc-disconnected').length;
+      const gone = disconnects();
+      await page.evaluate(() => window.publish());
+      let before = src.frames('video_0');
+      let deadline = Date.now() + 20000;
+      while (src.frames('video_0') <= before + 30 && Date.now() < deadline) await sleep(200);
+      assert.ok(src.frames('video_0') > before + 30, 'the page publishes');
+      const portBefore = await page.evaluate(() => window.remotePort());
+
+      const result = await page.evaluate(() => window.restartIce());
+      assert.equal(result.status, 200, JSON.stringify(result));
+      assert.match(result.text, /^a=ice-ufrag:/m);
+      assert.match(result.text, /^a=candidate:/m);
+      assert.notEqual(result.etag, result.oldEtag);
+      // The old ETag is stale now.
+      const stale = await page.evaluate(async (etag) => (await fetch(window.resource, {
+        method: 'PATCH', body: 'a=end-of-candidates\r\n',
+        headers: { 'Content-Type': 'application/trickle-ice-sdpfrag', 'If-Match': etag },
+      })).status, result.oldEtag);
+      assert.equal(stale, 412);
+
+      // The path moves to the restarted ICE stream and frames keep coming
+      // in the same session.
+      deadline = Date.now() + 15000;
+      let portAfter = portBefore;
+      while (portAfter === portBefore && Date.now() < deadline) {
+        await sleep(200);
+        portAfter = await page.evaluate(() => window.remotePort());
+      }
+      assert.notEqual(portAfter, portBefore, 'the selected pair moved to the new ICE stream');
+      before = src.frames('video_0');
+      deadline = Date.now() + 10000;
+      while (src.frames('video_0') < before + 20 && Date.now() < deadline) await sleep(200);
+      assert.ok(src.frames('video_0') >= before + 20, `frames after the restart: ${before} -> ${src.frames('video_0')}`);
+      assert.equal(disconnects(), gone, JSON.stringify(src.events.filter((e) => e.event !== 'counts')));
+      console.log(`# rtcsrc WHIP ICE restart: port ${portBefore} -> ${portAfter}`);
+      assert.equal(await page.evaluate(() => window.hangUp()), 200);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('a publisher that vanishes without DELETE makes way for the next one', async () => {
     const origin = `http://127.0.0.1:${port}`;
     const openPage = async () => {
@@ -338,6 +459,45 @@ describe('Chromium publishes into rtcsrc by WHIP', { skip: haveChromium ? false 
       assert.equal(await second.page.evaluate(() => window.hangUp()), 200);
     } finally {
       await second.context.close();
+    }
+  });
+
+  test('over HTTPS: a page publishes to rtcsrc with tls-certificate', async () => {
+    // A self-signed certificate made now; Chromium ignores the errors.
+    const dir = mkdtempSync(join(tmpdir(), 'rtcsrc-tls-'));
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2',
+      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
+    assert.equal(made.status, 0, made.stderr);
+    writeFileSync(join(dir, 'both.pem'),
+      readFileSync(join(dir, 'cert.pem'), 'utf8') + readFileSync(join(dir, 'key.pem'), 'utf8'));
+    const { chromium } = await import('playwright-core');
+    const tlsBrowser = await chromium.launch({
+      executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, '--ignore-certificate-errors'],
+    });
+    const tlsPort = await freePort();
+    const tlsSrc = new SrcProcess(tlsPort, join(dir, 'both.pem'));
+    try {
+      const listening = await tlsSrc.waitFor((e) => e.event === 'rtcsrc-listening', 15000, 'rtcsrc to listen');
+      assert.match(listening.url, /^https:/);
+      const context = await tlsBrowser.newContext({ ignoreHTTPSErrors: true });
+      const page = await context.newPage();
+      const origin = `https://127.0.0.1:${tlsPort}`;
+      await page.route(`${origin}/publish.html`, (route) =>
+        route.fulfill({ status: 200, contentType: 'text/html', body: PAGE }));
+      await page.goto(`${origin}/publish.html`);
+      assert.equal(await page.evaluate(() => window.isSecureContext), true);
+      await page.evaluate(() => window.publish());
+      await tlsSrc.waitFor((e) => e.event === 'rtcsrc-connected', 15000, 'rtcsrc-connected');
+      const deadline = Date.now() + 20000;
+      while (tlsSrc.frames('video_0') <= 30 && Date.now() < deadline) await sleep(200);
+      assert.ok(tlsSrc.frames('video_0') > 30, `rtcsrc decoded ${tlsSrc.frames('video_0')} frames over HTTPS`);
+      assert.equal(await page.evaluate(() => window.hangUp()), 200);
+      await context.close();
+    } finally {
+      await tlsBrowser.close();
+      await tlsSrc.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

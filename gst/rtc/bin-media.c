@@ -568,6 +568,92 @@ note_local_ssrc (RtcTransportEntry * entry, SendContext * context,
   g_mutex_unlock (&entry->hold_lock);
 }
 
+typedef struct
+{
+  guint id;
+  gssize offset;
+  const guint8 *base;
+} FindElement;
+
+static gboolean
+find_element (const ExtElement * element, gpointer user_data)
+{
+  FindElement *find = user_data;
+
+  if (element->id == find->id && element->len == 2) {
+    find->offset = element->data - find->base;
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Where the 2 bytes of header extension element @id are in @packet, or -1. */
+static gssize
+find_element_offset (const guint8 * packet, gsize len, guint id)
+{
+  FindElement find = { id, -1, packet };
+  gsize header_len, ext_len;
+  guint16 profile;
+
+  if (len < RTP_HEADER_LEN || !(packet[0] & 0x10))
+    return -1;
+  header_len = RTP_HEADER_LEN + 4 * (packet[0] & 0x0f);
+  if (header_len + 4 > len)
+    return -1;
+  profile = GST_READ_UINT16_BE (packet + header_len);
+  ext_len = 4 * (gsize) GST_READ_UINT16_BE (packet + header_len + 2);
+  if (header_len + 4 + ext_len > len || (profile != ONE_BYTE_PROFILE
+          && (profile & 0xfff0) != TWO_BYTE_PROFILE))
+    return -1;
+  foreach_element (profile, packet + header_len + 4, ext_len, find_element,
+      &find);
+  return find.offset;
+}
+
+/* The pacer puts a packet on the wire: the transport-wide sequence number
+ * is given here, in the order packets leave, and the estimator learns the
+ * time it left. @tag is 1 + the offset of the TWCC element, or 0. */
+static void
+pacer_send (GstRtcPacer * pacer, guint8 * data, gsize len,
+    GstRtcPacerKind kind, guint tag, gint64 now_us, gpointer user_data)
+{
+  RtcTransportEntry *entry = user_data;
+
+  if (tag > 0 && tag + 1 <= len) {
+    guint seqnum = g_atomic_int_add (&entry->twcc_seqnum, 1) & 0xffff;
+
+    GST_WRITE_UINT16_BE (data + tag - 1, seqnum);
+    if (entry->bwe != NULL)
+      /* what goes on the wire: SRTP adds its tag, UDP/IP their headers */
+      gst_rtc_bandwidth_estimator_on_sent (entry->bwe, seqnum,
+          len + SRTP_AND_IP_OVERHEAD, g_get_monotonic_time ());
+  }
+  if (gst_rtc_transport_get_state (entry->transport) ==
+      GST_RTC_TRANSPORT_STATE_CONNECTED)
+    gst_rtc_transport_send (entry->transport, GST_RTC_PACKET_KIND_RTP, data,
+        len);
+}
+
+/* The pacer of a transport with congestion control: its thread sends on
+ * the entry's transport and stops before the entry goes. */
+GstRtcPacer *
+rtc_bin_media_make_pacer (RtcTransportEntry * entry)
+{
+  GstRtcPacer *pacer = gst_rtc_pacer_new ();
+  GError *error = NULL;
+
+  gst_rtc_pacer_set_send_func (pacer, pacer_send, entry, NULL);
+  if (entry->bwe != NULL)
+    gst_rtc_pacer_set_target_bitrate (pacer,
+        gst_rtc_bandwidth_estimator_get_target (entry->bwe));
+  if (!gst_rtc_pacer_start (pacer, &error)) {
+    GST_WARNING ("no pacing: %s", error->message);
+    g_clear_error (&error);
+    g_clear_object (&pacer);
+  }
+  return pacer;
+}
+
 static GstFlowReturn
 send_rtp_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
 {
@@ -586,6 +672,8 @@ send_rtp_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
   GstMapInfo map;
   gsize out_len;
   gint twcc_seq = -1;
+  gboolean audio;
+  guint32 rtx_ssrc;
 
   RTC_BIN_LOCK (bin);
   if (transceiver->priv.entry != NULL && !transceiver->priv.entry->closed)
@@ -593,6 +681,7 @@ send_rtp_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
   pt_from = transceiver->priv.local_pt;
   pt_to = transceiver->priv.wire_pt;
   rtx_pt = transceiver->priv.wire_rtx_pt;
+  rtx_ssrc = transceiver->priv.rtx_ssrc;
   mid[0] = '\0';
   if (bin->mid_extension && transceiver->priv.ext_mid != 0) {
     GST_OBJECT_LOCK (transceiver);
@@ -607,6 +696,8 @@ send_rtp_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
     n_added++;
   }
   twcc_id = transceiver->priv.ext_twcc;
+  audio = transceiver->kind_known
+      && transceiver->kind == GST_RTC_MEDIA_KIND_AUDIO;
   RTC_BIN_UNLOCK (bin);
 
   if (entry == NULL || pt_to == -2) {
@@ -627,7 +718,14 @@ send_rtp_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
     gst_buffer_unref (buffer);
     return GST_FLOW_OK;
   }
-  if (twcc_id != 0) {
+  if (twcc_id != 0 && entry->pacer != NULL) {
+    /* numbered by the pacer, when the packet leaves */
+    twcc[0] = twcc[1] = 0;
+    added[n_added].id = twcc_id;
+    added[n_added].data = twcc;
+    added[n_added].len = 2;
+    n_added++;
+  } else if (twcc_id != 0) {
     /* the transport-wide sequence number, RTX included */
     guint seqnum = g_atomic_int_add (&entry->twcc_seqnum, 1);
 
@@ -642,6 +740,13 @@ send_rtp_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
     out = g_malloc (map.size + MAX_ADDED_BYTES);
   out_len = rewrite_packet (map.data, map.size, out,
       map.size + MAX_ADDED_BYTES, added, n_added, pt_from, pt_to);
+  /* rtprtxsend picks its RTX SSRC when it sees the first media packet,
+   * which can be before negotiation gave the one the description announces
+   * (a=ssrc-group:FID), and does not change it after: a browser drops RTX
+   * from an SSRC it was not told about, so RTX leaves with the announced
+   * one */
+  if (out_len > 0 && rtx_pt > 0 && rtx_ssrc != 0 && (out[1] & 0x7f) == rtx_pt)
+    GST_WRITE_UINT32_BE (out + 8, rtx_ssrc);
   if (map.size >= RTP_HEADER_LEN) {
     guint32 ssrc = GST_READ_UINT32_BE (map.data + 8);
 
@@ -649,6 +754,27 @@ send_rtp_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
     /* rtpsession counts it as a sender of its own: stats leave it out */
     if (rtx_pt > 0 && (map.data[1] & 0x7f) == rtx_pt)
       g_atomic_int_set ((gint *) & transceiver->priv.sent_rtx_ssrc, ssrc);
+  }
+  if (entry->pacer != NULL) {
+    const guint8 *packet = out_len > 0 ? out : map.data;
+    gsize packet_len = out_len > 0 ? out_len : map.size;
+    gssize offset = twcc_id != 0 ?
+        find_element_offset (packet, packet_len, twcc_id) : -1;
+    GstRtcPacerKind kind = GST_RTC_PACER_KIND_VIDEO;
+
+    if (audio)
+      kind = GST_RTC_PACER_KIND_AUDIO;
+    else if (rtx_pt > 0 && packet_len >= RTP_HEADER_LEN
+        && (packet[1] & 0x7f) == rtx_pt)
+      kind = GST_RTC_PACER_KIND_RETRANSMISSION;
+    gst_rtc_pacer_push (entry->pacer, kind, packet, packet_len,
+        offset >= 0 ? (guint) offset + 1 : 0, g_get_monotonic_time ());
+    gst_buffer_unmap (buffer, &map);
+    if (out != stack)
+      g_free (out);
+    rtc_transport_entry_unref (entry);
+    gst_buffer_unref (buffer);
+    return GST_FLOW_OK;
   }
   if (twcc_seq >= 0 && entry->bwe != NULL)
     /* what goes on the wire: SRTP adds its tag, UDP/IP their headers */
@@ -1693,6 +1819,9 @@ feed_estimator (RtcTransportEntry * entry, GstRTCPBuffer * rtcp,
         && gst_rtc_remb_parse (data, len, &bitrate, NULL))
       gst_rtc_bandwidth_estimator_on_remb (entry->bwe, bitrate, now);
   }
+  if (entry->pacer != NULL)
+    gst_rtc_pacer_set_target_bitrate (entry->pacer,
+        gst_rtc_bandwidth_estimator_get_target (entry->bwe));
 }
 
 static gboolean
@@ -2018,6 +2147,26 @@ add_transport_stats (GstRtcBin * bin, GstStructure * report,
       "packetsHeldDropped", G_TYPE_UINT64, entry->held_dropped,
       "twccFeedbackReceived", G_TYPE_UINT64, entry->twcc_feedback_received,
       NULL);
+  if (entry->pacer != NULL) {
+    GstStructure *pacer = gst_rtc_pacer_get_stats (entry->pacer);
+
+    /* not W3C: the pacer (pacer.c) */
+    gst_structure_set (object,
+        "pacingRate", G_TYPE_UINT64, stats_uint64 (pacer, "pacing-rate"),
+        "pacerPacketsPaced", G_TYPE_UINT64, stats_uint64 (pacer,
+            "packets-paced"),
+        "pacerPacketsDropped", G_TYPE_UINT64, stats_uint64 (pacer,
+            "packets-dropped"),
+        "pacerQueuedBytes", G_TYPE_UINT64, stats_uint64 (pacer,
+            "queued-bytes"),
+        "pacerMaxQueuedBytes", G_TYPE_UINT64, stats_uint64 (pacer,
+            "max-queued-bytes"), NULL);
+    gst_structure_set_value (object, "pacerMeanQueueDelayMs",
+        gst_structure_get_value (pacer, "mean-queue-delay-ms"));
+    gst_structure_set_value (object, "pacerMaxQueueDelayMs",
+        gst_structure_get_value (pacer, "max-queue-delay-ms"));
+    gst_structure_free (pacer);
+  }
 
   if (gst_rtc_ice_stream_get_selected_pair (stream, NULL, NULL, &local,
           &remote)) {

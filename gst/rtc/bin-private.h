@@ -6,6 +6,7 @@
 
 #include "rtc.h"
 #include "congestion.h"
+#include "pacer.h"
 
 G_BEGIN_DECLS
 
@@ -67,6 +68,8 @@ struct _RtcTransportEntry
   /* send-side bandwidth estimation (NULL when congestion control is off);
    * the estimator has its own lock */
   GstRtcBandwidthEstimator *bwe;
+  /* paces what leaves at a multiple of the estimate (NULL with bwe) */
+  GstRtcPacer *pacer;
   /* what was last given to the encoders, and when (hold_lock) */
   guint bwe_applied;
   gint64 bwe_applied_us;
@@ -211,6 +214,7 @@ struct _GstRtcBin
 /* bin-media.c */
 G_GNUC_INTERNAL void rtc_bin_media_setup_rtpbin (GstRtcBin * bin);
 G_GNUC_INTERNAL void rtc_bin_media_apply_bandwidth (GstRtcBin * bin, RtcTransportEntry * entry);
+G_GNUC_INTERNAL GstRtcPacer *rtc_bin_media_make_pacer (RtcTransportEntry * entry);
 G_GNUC_INTERNAL void rtc_bin_media_link_send (GstRtcBin * bin,
     GstRtcTransceiver * transceiver);
 G_GNUC_INTERNAL void rtc_bin_media_link_receive (GstRtcBin * bin,

@@ -739,6 +739,9 @@ rtc_transport_entry_unref (RtcTransportEntry * entry)
 {
   if (!g_atomic_int_dec_and_test (&entry->refcount))
     return;
+  /* the pacer's thread sends on the transport: it stops first */
+  if (entry->pacer != NULL)
+    gst_rtc_pacer_stop (entry->pacer);
   gst_clear_object (&entry->transport);
   gst_clear_object (&entry->stream);
   g_clear_object (&entry->router);
@@ -750,6 +753,7 @@ rtc_transport_entry_unref (RtcTransportEntry * entry)
   g_free (entry->remote_fingerprint);
   g_hash_table_unref (entry->held);
   g_hash_table_unref (entry->local_ssrcs);
+  g_clear_object (&entry->pacer);
   g_clear_object (&entry->bwe);
   g_mutex_clear (&entry->hold_lock);
   g_free (entry);
@@ -866,6 +870,8 @@ rtc_transport_entry_new (GstRtcBin * bin, GError ** error)
     entry->bwe = gst_rtc_bandwidth_estimator_new (bin->start_bitrate,
         MIN (bin->min_bitrate, bin->max_bitrate), bin->max_bitrate);
   RTC_BIN_UNLOCK (bin);
+  if (entry->bwe != NULL)
+    entry->pacer = rtc_bin_media_make_pacer (entry);
 
   gst_rtc_transport_set_ice_stream (entry->transport, stream);
   gst_rtc_transport_set_receive_func (entry->transport,

@@ -46,8 +46,8 @@
  * sends on without a gap, so the viewer neither sees loss nor asks for
  * the dropped packets, and rewrites the picture ID likewise. It climbs
  * back one layer at a time, at a layer-sync frame (Y bit) or a key frame.
- * With 3 layers the base layer is taken as 40 % of the rate and the
- * first two as 60 %; with 2 layers the base as 60 %.
+ * With 3 layers the base layer is taken as 25 % of the rate and the
+ * first two as 50 %; with 2 layers the base as 60 %.
  *
  * A viewer that joins a video stream gets the packets of the last key
  * frame first, then the stream from the next key frame on: it never gets
@@ -1063,7 +1063,7 @@ send_sender_report (SendContext * ctx, Viewer * viewer, ViewerStream * vs)
 static const gdouble layer_shares[3][3] = {
   {1.0, 1.0, 1.0},
   {0.6, 1.0, 1.0},
-  {0.4, 0.6, 1.0},
+  {0.25, 0.5, 1.0},
 };
 
 /* The highest layer a viewer with @share of the target can take, given
@@ -1207,8 +1207,14 @@ forward_to_viewer (SendContext * ctx, Viewer * viewer, const RtpPacket * packet,
       }
       break;
     case VIEWER_STREAM_WAITING_KEYFRAME:
-      if (!starts_keyframe)
+      if (!starts_keyframe) {
+        /* Ask again while it waits: a request merged with one made for
+         * another viewer, or lost upstream, must not leave it waiting
+         * for the encoder's next natural key frame (request_keyframe()
+         * keeps this to one a second). */
+        ctx->need_keyframe = TRUE;
         break;
+      }
       viewer_stream_resync (vs, packet->seq, packet->ts);
       vs->state = VIEWER_STREAM_FORWARDING;
       send_media (ctx, viewer, vs, packet);

@@ -363,3 +363,42 @@ gst_rtc_element_configure_ice_agent (GstRtcIceAgent * agent, guint port_min,
   if (announced_address != NULL && *announced_address != '\0')
     g_object_set (agent, "announced-address", announced_address, NULL);
 }
+
+gchar *
+gst_rtc_element_mount_path (const gchar * base, const gchar * leaf)
+{
+  gsize len = base != NULL ? strlen (base) : 0;
+
+  while (len > 0 && base[len - 1] == '/')
+    len--;
+  if (len == 0)
+    return g_strdup (leaf);
+  if (g_str_equal (leaf, "/"))
+    return g_strndup (base, len);
+  return g_strdup_printf ("%.*s%s", (gint) len, base, leaf);
+}
+
+gboolean
+gst_rtc_element_check_mount_base (const gchar * base, GError ** error)
+{
+  gchar **segments;
+  gboolean ok = TRUE;
+  guint i;
+
+  if (base == NULL || base[0] == '\0')
+    return TRUE;
+  if (base[0] != '/' || strpbrk (base, "?#%\\ \t\r\n") != NULL) {
+    g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_TYPE_ERROR,
+        "path '%s' is not an absolute URL path without query, fragment, "
+        "escapes or spaces", base);
+    return FALSE;
+  }
+  segments = g_strsplit (base + 1, "/", -1);
+  for (i = 0; ok && segments[i] != NULL; i++)
+    ok = !g_str_equal (segments[i], ".") && !g_str_equal (segments[i], "..");
+  g_strfreev (segments);
+  if (!ok)
+    g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_TYPE_ERROR,
+        "path '%s' has a '.' or '..' segment", base);
+  return ok;
+}

@@ -82,4 +82,13 @@ G_GNUC_INTERNAL
 void gst_rtc_element_configure_ice_agent (GstRtcIceAgent * agent, guint port_min,
     guint port_max, const gchar * announced_address);
 
+/* The mount of @leaf ("/whep", "/", ...) under the element's `path`
+ * property @base ("" or NULL: the server's root; else "/room/alice"). */
+G_GNUC_INTERNAL
+gchar * gst_rtc_element_mount_path (const gchar * base, const gchar * leaf);
+
+/* Checks a `path` property: "" or an absolute path of plain segments. */
+G_GNUC_INTERNAL
+gboolean gst_rtc_element_check_mount_base (const gchar * base, GError ** error);
+
 G_END_DECLS

@@ -21,6 +21,7 @@
 
 #include "gstrtcsink-signalling.h"
 #include "gstrtcsink-answer.h"
+#include "gstrtcelementutils.h"
 
 #include <string.h>
 
@@ -1376,6 +1377,8 @@ struct _GstRtcSinkSignalling
   Binding *ws;
   Binding *whip;
   gulong token_handler;
+  /* WS_PATH under the sink's path */
+  gchar *ws_path;
 };
 
 GstRtcSinkSignalling *
@@ -1397,6 +1400,7 @@ gst_rtc_sink_signalling_free (GstRtcSinkSignalling * signalling)
   gst_rtc_sink_signalling_stop (signalling);
   g_clear_object (&signalling->signaller);
   g_free (signalling->whip_url);
+  g_free (signalling->ws_path);
   g_mutex_clear (&signalling->lock);
   g_free (signalling);
 }
@@ -1504,17 +1508,20 @@ on_bearer_token (GObject * sink, GParamSpec * pspec,
     GstRtcSinkSignalling * signalling)
 {
   GstRtcHttpServer *server = NULL;
-  gchar *token = NULL;
+  gchar *token = NULL, *ws_path = NULL;
 
   g_object_get (sink, "bearer-token", &token, NULL);
   g_mutex_lock (&signalling->lock);
-  if (signalling->server != NULL && signalling->ws != NULL)
+  if (signalling->server != NULL && signalling->ws != NULL) {
     server = gst_object_ref (signalling->server);
+    ws_path = g_strdup (signalling->ws_path);
+  }
   g_mutex_unlock (&signalling->lock);
   if (server != NULL) {
-    gst_rtc_http_server_set_mount_bearer_token (server, WS_PATH, token);
+    gst_rtc_http_server_set_mount_bearer_token (server, ws_path, token);
     gst_object_unref (server);
   }
+  g_free (ws_path);
   g_free (token);
 }
 
@@ -1591,7 +1598,7 @@ gst_rtc_sink_signalling_start (GstRtcSinkSignalling * signalling,
   GstRtcSignaller *signaller;
   GstRtcSinkWsEndpoint *endpoint;
   Binding *ws, *user = NULL, *whip = NULL;
-  gchar *token = NULL, *whip_url;
+  gchar *token = NULL, *whip_url, *base = NULL, *ws_path;
 
   g_mutex_lock (&signalling->lock);
   signaller = signalling->signaller ? g_object_ref (signalling->signaller) :
@@ -1608,21 +1615,29 @@ gst_rtc_sink_signalling_start (GstRtcSinkSignalling * signalling,
     }
   }
 
-  /* /ws: one endpoint, its connections the sessions. */
+  /* /ws (under the sink's path): one endpoint, its connections the
+   * sessions. */
+  g_object_get (signalling->sink, "path", &base, NULL);
+  ws_path = gst_rtc_element_mount_path (base, WS_PATH);
+  g_free (base);
+  g_mutex_lock (&signalling->lock);
+  g_free (signalling->ws_path);
+  signalling->ws_path = ws_path;
+  g_mutex_unlock (&signalling->lock);
   endpoint = ws_endpoint_new (gst_rtc_http_server_get_context (server));
   ws = binding_new (signalling->sink, GST_RTC_SIGNALLER (endpoint), control);
   ws->endpoint = endpoint;
-  if (!gst_rtc_http_server_add_websocket_mount (server, WS_PATH,
+  if (!gst_rtc_http_server_add_websocket_mount (server, ws_path,
           GST_RTC_WS_MESSAGE_MAX_SIZE, on_ws_open, binding_ref (ws),
           (GDestroyNotify) binding_unref)) {
     GST_WARNING_OBJECT (signalling->sink, "another element serves %s on "
-        "this port: no /ws here", WS_PATH);
+        "this port: no /ws here", ws_path);
     g_atomic_int_set (&ws->active, FALSE);
     binding_unref (ws);
     ws = NULL;
   } else {
     g_object_get (signalling->sink, "bearer-token", &token, NULL);
-    gst_rtc_http_server_set_mount_bearer_token (server, WS_PATH, token);
+    gst_rtc_http_server_set_mount_bearer_token (server, ws_path, token);
     g_free (token);
   }
 
@@ -1696,7 +1711,7 @@ gst_rtc_sink_signalling_stop (GstRtcSinkSignalling * signalling)
     binding_unref (user);
   }
   if (ws != NULL) {
-    gst_rtc_http_server_remove_mount (server, WS_PATH);
+    gst_rtc_http_server_remove_mount (server, signalling->ws_path);
     g_atomic_int_set (&ws->active, FALSE);
     gst_rtc_worker_pool_invoke_sync (control, stop_endpoint, ws);
     for (i = 0; i < G_N_ELEMENTS (ws->handlers); i++)

@@ -90,6 +90,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_rtc_sink_debug);
 #define GST_CAT_DEFAULT gst_rtc_sink_debug
 
 #define DEFAULT_PORT 8080
+#define DEFAULT_PATH ""
 #define DEFAULT_ADDRESS "0.0.0.0"
 #define DEFAULT_STUN_SERVER NULL
 #define DEFAULT_TURN_SERVER NULL
@@ -130,11 +131,13 @@ GST_DEBUG_CATEGORY_STATIC (gst_rtc_sink_debug);
 #define VP8_THREADS 2
 /* Three temporal layers in the 0-2-1-2 pattern, so that the fan-out can
  * drop the upper ones for a viewer whose path is slower than the rest;
- * layers 0 and 0-1 carry 40 % and 60 % of the rate (what GstRtcFanout
- * assumes). */
+ * layers 0 and 0-1 carry 25 % and 50 % of the rate (what GstRtcFanout
+ * assumes): a quarter of the frames, a quarter of the bits, so that a
+ * viewer at a third of the others' rate still gets the base layer
+ * through. */
 #define VP8_TEMPORAL_LAYERS 3
-#define VP8_LAYER0_PERCENT 40
-#define VP8_LAYER1_PERCENT 60
+#define VP8_LAYER0_PERCENT 25
+#define VP8_LAYER1_PERCENT 50
 /* The lowest rate congestion control gives the encoder. */
 #define MIN_VIDEO_BITRATE 100000
 /* At most one rtcsink-bandwidth message in this time (µs). */
@@ -256,6 +259,7 @@ struct _GstRtcSink
 
   /* Properties, under the object lock. */
   guint port;
+  gchar *path;
   gchar *address;
   gchar *stun_server;
   gchar *turn_server;
@@ -286,6 +290,9 @@ struct _GstRtcSink
   GList *waiting;
   gboolean running;
   gboolean page_mounted;
+  /* The mounts on server: WHEP_PATH and PAGE_PATH under path. */
+  gchar *whep_path;
+  gchar *page_path;
   GstRtcHttpServer *server;
   GMainContext *control;
   GstRtcIceAgent *agent;
@@ -314,6 +321,7 @@ enum
   PROP_ANNOUNCED_ADDRESS,
   PROP_N_VIEWERS,
   PROP_STATS,
+  PROP_PATH,
   PROP_LAST
 };
 
@@ -2103,11 +2111,21 @@ static void
 on_page_request (GstRtcHttpServer * server, GstRtcHttpRequest * request,
     gpointer user_data)
 {
-  const gchar *path = gst_rtc_http_request_get_path (request);
+  const gchar *path = gst_rtc_http_request_get_subpath (request);
   const gchar *name = NULL, *content_type = NULL;
   GBytes *bytes;
   gchar *resource;
 
+  if (path[0] == '\0') {
+    /* /room/alice: the page's relative URLs (whep, ws) need the slash */
+    gchar *location = g_strconcat (gst_rtc_http_request_get_path (request),
+        "/", NULL);
+
+    gst_rtc_http_request_add_response_header (request, "Location", location);
+    g_free (location);
+    respond_text (request, 308, "the viewer page is one level down");
+    return;
+  }
   if (g_str_equal (path, "/") || g_str_equal (path, "/index.html")) {
     name = "index.html";
     content_type = "text/html; charset=utf-8";
@@ -3055,6 +3073,7 @@ gst_rtc_sink_start (GstRtcSink * self)
   GstRtcIceTransportPolicy policy;
   gchar *address, *stun, *turn, *token, *url;
   gchar *tls_file, *key_file, *announced;
+  gchar *base, *whep_path = NULL, *page_path = NULL;
   GTlsCertificate *tls = NULL;
   guint port, port_min, port_max;
   gboolean page_mounted;
@@ -3063,6 +3082,7 @@ gst_rtc_sink_start (GstRtcSink * self)
   GST_OBJECT_LOCK (self);
   address = g_strdup (self->address);
   port = self->port;
+  base = g_strdup (self->path);
   stun = g_strdup (self->stun_server);
   turn = g_strdup (self->turn_server);
   token = g_strdup (self->bearer_token);
@@ -3073,8 +3093,11 @@ gst_rtc_sink_start (GstRtcSink * self)
   port_max = self->port_max;
   announced = g_strdup (self->announced_address);
   GST_OBJECT_UNLOCK (self);
+  whep_path = gst_rtc_element_mount_path (base, WHEP_PATH);
+  page_path = gst_rtc_element_mount_path (base, PAGE_PATH);
 
-  if (!gst_rtc_element_check_ice_settings (&port_min, &port_max, announced,
+  if (!gst_rtc_element_check_mount_base (base, &error)
+      || !gst_rtc_element_check_ice_settings (&port_min, &port_max, announced,
           &error)) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
         (NULL));
@@ -3100,23 +3123,23 @@ gst_rtc_sink_start (GstRtcSink * self)
             address, port, error->message), ("%s", error->message));
     goto fail;
   }
-  if (!gst_rtc_http_server_add_mount (server, WHEP_PATH, on_whep_request,
+  if (!gst_rtc_http_server_add_mount (server, whep_path, on_whep_request,
           self, NULL)) {
     GST_ELEMENT_ERROR (self, RESOURCE, BUSY,
-        ("%s:%u already serves %s (another rtcsink?)", address, port,
-            WHEP_PATH), (NULL));
+        ("%s:%u already serves %s (another rtcsink? set path)", address,
+            port, whep_path), (NULL));
     gst_rtc_http_server_release (server);
     goto fail;
   }
-  gst_rtc_http_server_set_mount_methods (server, WHEP_PATH, whep_methods);
-  gst_rtc_http_server_set_mount_bearer_token (server, WHEP_PATH, token);
-  page_mounted = gst_rtc_http_server_add_mount (server, PAGE_PATH,
+  gst_rtc_http_server_set_mount_methods (server, whep_path, whep_methods);
+  gst_rtc_http_server_set_mount_bearer_token (server, whep_path, token);
+  page_mounted = gst_rtc_http_server_add_mount (server, page_path,
       on_page_request, self, NULL);
   if (page_mounted)
-    gst_rtc_http_server_set_mount_methods (server, PAGE_PATH, page_methods);
+    gst_rtc_http_server_set_mount_methods (server, page_path, page_methods);
   else
     GST_WARNING_OBJECT (self, "another element serves %s on %s:%u",
-        PAGE_PATH, address, port);
+        page_path, address, port);
 
   certificate = gst_rtc_certificate_generate (&error);
   if (certificate == NULL) {
@@ -3149,11 +3172,22 @@ gst_rtc_sink_start (GstRtcSink * self)
   self->agent = agent;
   self->certificate = certificate;
   self->page_mounted = page_mounted;
+  g_free (self->whep_path);
+  self->whep_path = g_strdup (whep_path);
+  g_free (self->page_path);
+  self->page_path = g_strdup (page_path);
   self->running = TRUE;
   g_mutex_unlock (&self->lock);
 
-  url = gst_rtc_http_server_get_url (server, page_mounted ? PAGE_PATH :
-      WHEP_PATH, FALSE);
+  if (page_mounted && !g_str_equal (page_path, PAGE_PATH)) {
+    gchar *slashed = g_strconcat (page_path, "/", NULL);
+
+    url = gst_rtc_http_server_get_url (server, slashed, FALSE);
+    g_free (slashed);
+  } else {
+    url = gst_rtc_http_server_get_url (server, page_mounted ? page_path :
+        whep_path, FALSE);
+  }
   GST_INFO_OBJECT (self, "serving viewers at %s", url);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self),
@@ -3168,13 +3202,16 @@ gst_rtc_sink_start (GstRtcSink * self)
   g_free (tls_file);
   g_free (key_file);
   g_free (announced);
+  g_free (base);
+  g_free (whep_path);
+  g_free (page_path);
   g_clear_object (&tls);
   return TRUE;
 
 fail_mounted:
-  gst_rtc_http_server_remove_mount (server, WHEP_PATH);
+  gst_rtc_http_server_remove_mount (server, whep_path);
   if (page_mounted)
-    gst_rtc_http_server_remove_mount (server, PAGE_PATH);
+    gst_rtc_http_server_remove_mount (server, page_path);
   gst_rtc_http_server_release (server);
 fail:
   g_clear_error (&error);
@@ -3185,6 +3222,9 @@ fail:
   g_free (tls_file);
   g_free (key_file);
   g_free (announced);
+  g_free (base);
+  g_free (whep_path);
+  g_free (page_path);
   g_clear_object (&tls);
   return FALSE;
 }
@@ -3227,21 +3267,29 @@ gst_rtc_sink_stop (GstRtcSink * self)
   GstRtcCertificate *certificate;
   GMainContext *control;
   gboolean page_mounted;
+  gchar *whep_path, *page_path;
 
   g_mutex_lock (&self->lock);
   self->running = FALSE;
   server = self->server;
   control = self->control;
   page_mounted = self->page_mounted;
+  whep_path = g_strdup (self->whep_path);
+  page_path = g_strdup (self->page_path);
   g_mutex_unlock (&self->lock);
-  if (server == NULL)
+  if (server == NULL) {
+    g_free (whep_path);
+    g_free (page_path);
     return;
+  }
 
   /* No handler runs once the mounts are gone, and no signaller speaks
    * once stopped. */
-  gst_rtc_http_server_remove_mount (server, WHEP_PATH);
+  gst_rtc_http_server_remove_mount (server, whep_path);
   if (page_mounted)
-    gst_rtc_http_server_remove_mount (server, PAGE_PATH);
+    gst_rtc_http_server_remove_mount (server, page_path);
+  g_free (whep_path);
+  g_free (page_path);
   gst_rtc_sink_signalling_stop (self->signalling);
   gst_rtc_worker_pool_invoke_sync (control, stop_sessions, self);
 
@@ -3370,6 +3418,14 @@ gst_rtc_sink_set_property (GObject * object, guint prop_id,
       self->port = g_value_get_uint (value);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_PATH:
+      GST_OBJECT_LOCK (self);
+      g_free (self->path);
+      self->path = g_value_dup_string (value);
+      if (self->path == NULL)
+        self->path = g_strdup (DEFAULT_PATH);
+      GST_OBJECT_UNLOCK (self);
+      break;
     case PROP_ADDRESS:
       GST_OBJECT_LOCK (self);
       g_free (self->address);
@@ -3423,19 +3479,23 @@ gst_rtc_sink_set_property (GObject * object, guint prop_id,
     case PROP_BEARER_TOKEN:{
       GstRtcHttpServer *server = NULL;
       gchar *token = g_value_dup_string (value);
+      gchar *whep_path = NULL;
 
       GST_OBJECT_LOCK (self);
       g_free (self->bearer_token);
       self->bearer_token = g_strdup (token);
       GST_OBJECT_UNLOCK (self);
       g_mutex_lock (&self->lock);
-      if (self->server != NULL)
+      if (self->server != NULL) {
         server = gst_object_ref (self->server);
+        whep_path = g_strdup (self->whep_path);
+      }
       g_mutex_unlock (&self->lock);
       if (server != NULL) {
-        gst_rtc_http_server_set_mount_bearer_token (server, WHEP_PATH, token);
+        gst_rtc_http_server_set_mount_bearer_token (server, whep_path, token);
         gst_object_unref (server);
       }
+      g_free (whep_path);
       g_free (token);
       break;
     }
@@ -3492,6 +3552,11 @@ gst_rtc_sink_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_PORT:
       GST_OBJECT_LOCK (self);
       g_value_set_uint (value, self->port);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_PATH:
+      GST_OBJECT_LOCK (self);
+      g_value_set_string (value, self->path);
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_ADDRESS:
@@ -3586,6 +3651,9 @@ gst_rtc_sink_finalize (GObject * object)
   g_ptr_array_unref (self->streams);
   g_hash_table_unref (self->viewers);
   g_mutex_clear (&self->lock);
+  g_free (self->path);
+  g_free (self->whep_path);
+  g_free (self->page_path);
   g_free (self->address);
   g_free (self->stun_server);
   g_free (self->turn_server);
@@ -3605,6 +3673,7 @@ gst_rtc_sink_init (GstRtcSink * self)
   gchar *token;
 
   self->port = DEFAULT_PORT;
+  self->path = g_strdup (DEFAULT_PATH);
   self->address = g_strdup (DEFAULT_ADDRESS);
   self->stun_server = g_strdup (DEFAULT_STUN_SERVER);
   self->turn_server = g_strdup (DEFAULT_TURN_SERVER);
@@ -3659,6 +3728,21 @@ gst_rtc_sink_class_init (GstRtcSinkClass * klass)
   properties[PROP_PORT] = g_param_spec_uint ("port", "Port",
       "TCP port of the HTTP server (viewer page and WHEP; 0 = any free one)",
       0, G_MAXUINT16, DEFAULT_PORT,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+
+  /**
+   * GstRtcSink:path:
+   *
+   * Where the element's endpoints are on the HTTP server: "" serves the
+   * viewer page at `/`, WHEP at `/whep` and the WebSocket at `/ws`;
+   * `/room/alice` serves `/room/alice/`, `/room/alice/whep` and
+   * `/room/alice/ws`, so that several rtcsink (and rtcsrc) share one port.
+   * Two elements that mount the same path on one port: the second fails to
+   * start.
+   */
+  properties[PROP_PATH] = g_param_spec_string ("path", "Path",
+      "URL path under which the viewer page, WHEP and /ws are mounted "
+      "(\"\": the server's root)", DEFAULT_PATH,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
   /**

@@ -58,6 +58,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_rtc_src_debug);
 #define DEFAULT_WHEP_URL NULL
 #define DEFAULT_BEARER_TOKEN NULL
 #define DEFAULT_PORT 0
+#define DEFAULT_PATH ""
 #define DEFAULT_ADDRESS "0.0.0.0"
 #define DEFAULT_SIGNALLER NULL
 #define DEFAULT_STUN_SERVER NULL
@@ -169,6 +170,7 @@ struct _GstRtcSrc
   gchar *whep_url;
   gchar *bearer_token;
   guint port;
+  gchar *path;
   gchar *address;
   gchar *tls_certificate;
   gchar *tls_key;
@@ -192,6 +194,8 @@ struct _GstRtcSrc
   GMainLoop *loop;
   GThread *thread;
   GstRtcHttpServer *server;
+  /* The WHIP mount on server: "/whip" under path. */
+  gchar *whip_path;
   gboolean running;
   Session *session;
   gboolean whip_reserved;
@@ -232,6 +236,7 @@ enum
   PROP_PORT_MIN,
   PROP_PORT_MAX,
   PROP_ANNOUNCED_ADDRESS,
+  PROP_PATH,
   N_PROPERTIES
 };
 
@@ -1704,7 +1709,10 @@ answer_ready (Session * session)
     if (request == NULL) {
       whip_restart_answered (session, sdp);
     } else {
-      location = g_strconcat (WHIP_PATH "/", session->id, NULL);
+      g_mutex_lock (&self->lock);
+      location = g_strconcat (self->whip_path != NULL ? self->whip_path :
+          WHIP_PATH, "/", session->id, NULL);
+      g_mutex_unlock (&self->lock);
       etag = g_strdup_printf ("\"%s\"", session->etag);
       gst_rtc_http_request_add_response_header (request, "Location",
           location);
@@ -2502,6 +2510,7 @@ gst_rtc_src_open (GstRtcSrc * self)
   GstRtcHttpServer *server = NULL;
   GTlsCertificate *tls = NULL;
   gchar *address, *whep_url, *token, *tls_file, *key_file, *announced;
+  gchar *base, *whip_path = NULL;
   guint port, port_min, port_max;
   gboolean have_signaller;
   Mode mode;
@@ -2518,9 +2527,11 @@ gst_rtc_src_open (GstRtcSrc * self)
   port_min = self->port_min;
   port_max = self->port_max;
   announced = g_strdup (self->announced_address);
+  base = g_strdup (self->path);
   GST_OBJECT_UNLOCK (self);
 
-  if (!gst_rtc_element_check_ice_settings (&port_min, &port_max, announced,
+  if (!gst_rtc_element_check_mount_base (base, &error)
+      || !gst_rtc_element_check_ice_settings (&port_min, &port_max, announced,
           &error)) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
         (NULL));
@@ -2576,28 +2587,31 @@ gst_rtc_src_open (GstRtcSrc * self)
               address, port, error->message), ("%s", error->message));
       goto fail;
     }
-    if (!gst_rtc_http_server_add_mount (server, WHIP_PATH, on_whip_request,
+    whip_path = gst_rtc_element_mount_path (base, WHIP_PATH);
+    if (!gst_rtc_http_server_add_mount (server, whip_path, on_whip_request,
             self, NULL)) {
       GST_ELEMENT_ERROR (self, RESOURCE, BUSY,
-          ("%s:%u already serves %s (another rtcsrc?)", address, port,
-              WHIP_PATH), (NULL));
+          ("%s:%u already serves %s (another rtcsrc? set path)", address,
+              port, whip_path), (NULL));
       gst_rtc_http_server_release (server);
       goto fail;
     }
-    gst_rtc_http_server_set_mount_methods (server, WHIP_PATH, whip_methods);
-    gst_rtc_http_server_set_mount_bearer_token (server, WHIP_PATH, token);
+    gst_rtc_http_server_set_mount_methods (server, whip_path, whip_methods);
+    gst_rtc_http_server_set_mount_bearer_token (server, whip_path, token);
   }
 
   g_mutex_lock (&self->lock);
   self->mode = mode;
   self->server = server;
+  g_free (self->whip_path);
+  self->whip_path = g_strdup (whip_path);
   self->context = g_main_context_new ();
   self->loop = g_main_loop_new (self->context, FALSE);
   self->thread = g_thread_new ("rtcsrc", control_thread, self);
   g_mutex_unlock (&self->lock);
 
   if (server != NULL) {
-    gchar *url = gst_rtc_http_server_get_url (server, WHIP_PATH, FALSE);
+    gchar *url = gst_rtc_http_server_get_url (server, whip_path, FALSE);
 
     GST_INFO_OBJECT (self, "WHIP endpoint at %s", url);
     post_element_message (self, gst_structure_new ("rtcsrc-listening",
@@ -2612,6 +2626,8 @@ gst_rtc_src_open (GstRtcSrc * self)
   g_free (tls_file);
   g_free (key_file);
   g_free (announced);
+  g_free (base);
+  g_free (whip_path);
   g_clear_object (&tls);
   return TRUE;
 
@@ -2623,6 +2639,8 @@ fail:
   g_free (tls_file);
   g_free (key_file);
   g_free (announced);
+  g_free (base);
+  g_free (whip_path);
   g_clear_object (&tls);
   return FALSE;
 }
@@ -2719,6 +2737,7 @@ static void
 gst_rtc_src_close (GstRtcSrc * self)
 {
   GstRtcHttpServer *server;
+  gchar *whip_path;
   GMainContext *context;
   GMainLoop *loop;
   GThread *thread;
@@ -2726,6 +2745,7 @@ gst_rtc_src_close (GstRtcSrc * self)
 
   g_mutex_lock (&self->lock);
   server = g_steal_pointer (&self->server);
+  whip_path = g_steal_pointer (&self->whip_path);
   context = self->context;
   loop = self->loop;
   thread = g_steal_pointer (&self->thread);
@@ -2733,9 +2753,10 @@ gst_rtc_src_close (GstRtcSrc * self)
 
   if (server != NULL) {
     /* No handler runs once the mount is gone. */
-    gst_rtc_http_server_remove_mount (server, WHIP_PATH);
+    gst_rtc_http_server_remove_mount (server, whip_path);
     gst_rtc_http_server_release (server);
   }
+  g_free (whip_path);
   if (thread != NULL) {
     gst_rtc_worker_pool_invoke_sync (context, stop_sessions, self);
     g_main_context_invoke (context, quit_loop, loop);
@@ -2868,6 +2889,12 @@ gst_rtc_src_set_property (GObject * object, guint prop_id,
     case PROP_PORT:
       self->port = g_value_get_uint (value);
       break;
+    case PROP_PATH:
+      g_free (self->path);
+      self->path = g_value_dup_string (value);
+      if (self->path == NULL)
+        self->path = g_strdup (DEFAULT_PATH);
+      break;
     case PROP_ADDRESS:
       g_free (self->address);
       self->address = g_value_dup_string (value);
@@ -2950,6 +2977,9 @@ gst_rtc_src_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_PORT:
       g_value_set_uint (value, self->port);
       break;
+    case PROP_PATH:
+      g_value_set_string (value, self->path);
+      break;
     case PROP_ADDRESS:
       g_value_set_string (value, self->address);
       break;
@@ -3009,6 +3039,8 @@ gst_rtc_src_finalize (GObject * object)
 
   g_free (self->whep_url);
   g_free (self->bearer_token);
+  g_free (self->path);
+  g_free (self->whip_path);
   g_free (self->address);
   g_free (self->tls_certificate);
   g_free (self->tls_key);
@@ -3028,6 +3060,7 @@ gst_rtc_src_init (GstRtcSrc * self)
   self->whep_url = g_strdup (DEFAULT_WHEP_URL);
   self->bearer_token = g_strdup (DEFAULT_BEARER_TOKEN);
   self->port = DEFAULT_PORT;
+  self->path = g_strdup (DEFAULT_PATH);
   self->address = g_strdup (DEFAULT_ADDRESS);
   self->stun_server = g_strdup (DEFAULT_STUN_SERVER);
   self->turn_server = g_strdup (DEFAULT_TURN_SERVER);
@@ -3091,6 +3124,20 @@ gst_rtc_src_class_init (GstRtcSrcClass * klass)
       g_param_spec_uint ("port", "Port",
       "TCP port of the WHIP endpoint (0: none)", 0, G_MAXUINT16, DEFAULT_PORT,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_READY);
+
+  /**
+   * GstRtcSrc:path:
+   *
+   * Where the WHIP endpoint is on the HTTP server: "" serves `/whip`,
+   * `/room/alice` serves `/room/alice/whip`, so that several rtcsrc (and
+   * rtcsink) share one port. Two elements that mount the same path on one
+   * port: the second fails to start.
+   */
+  properties[PROP_PATH] =
+      g_param_spec_string ("path", "Path",
+      "URL path under which the WHIP endpoint is mounted (\"\": /whip)",
+      DEFAULT_PATH, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
       GST_PARAM_MUTABLE_READY);
 
   /**

@@ -246,6 +246,28 @@ class Lab:
         _run("iptables", "-I", "FORWARD", "1", "-m", "statistic", "--mode", "random",
              "--probability", str(probability), "-j", "DROP", ns=self.router_ns(side))
 
+    def shape(self, side, rate_kbit, burst_bytes=None, latency_ms=300, change=False):
+        """A bottleneck with a queue on the way into side's LAN: a tbf qdisc
+        (token bucket) on the egress of side's router towards its host, so
+        that what reaches side's host is capped at rate_kbit kbit/s with a
+        queue of latency_ms (FIELD-NOTES: no netem here, tbf works).
+        change=True changes a running one (tc qdisc change): the congestion
+        tests' rate steps. burst_bytes defaults to ~10 ms at the rate, at
+        least 4 kB."""
+        if burst_bytes is None:
+            burst_bytes = max(4000, rate_kbit * 1000 // 8 // 100)
+        _run("tc", "qdisc", "change" if change else "add", "dev", "lan", "root", "tbf",
+             "rate", f"{int(rate_kbit)}kbit", "burst", str(int(burst_bytes)),
+             "latency", f"{int(latency_ms)}ms", ns=self.router_ns(side))
+
+    def unshape(self, side):
+        _run("tc", "qdisc", "del", "dev", "lan", "root", ns=self.router_ns(side), check=False)
+
+    def qdisc_stats(self, side):
+        """`tc -s qdisc show dev lan` on side's router, as text."""
+        return _run("tc", "-s", "qdisc", "show", "dev", "lan", ns=self.router_ns(side),
+                    check=False).stdout
+
     def cut(self, side):
         """The peer vanishes: whatever runs in side's host namespace is
         killed (SIGKILL: no goodbye) and the namespace with its link is

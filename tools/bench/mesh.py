@@ -13,11 +13,12 @@ decode (rtcsrc decode=false ! fakesink).
         so each ordered pair is one transport: N(N-1) of them, 2(N-1) per
         participant, and each participant encodes once and uploads N-1
         copies.
-  hub   one hub process: for each participant i, rtcsrc port=P_i (a WHIP
-        endpoint) ! rtcsink port=P_i (its WHEP endpoint on the same
-        server), VP8 passed through, not re-encoded; participant i:
-        rtcsink whip-url=http://…:P_i/whip, and rtcsrc
-        whep-url=http://…:P_j/whep for each j != i.  N uploads to the hub,
+  hub   one hub process on one port P: for each participant i,
+        rtcsrc port=P path=/p<i> (a WHIP endpoint) ! rtcsink port=P
+        path=/p<i> (its WHEP endpoint on the same server), VP8 passed
+        through, not re-encoded; participant i: rtcsink
+        whip-url=http://…:P/p<i>/whip, and rtcsrc
+        whep-url=http://…:P/p<j>/whep for each j != i.  N uploads to the hub,
         N(N-1) downloads from it; each participant has N transports and
         uploads one copy.
 
@@ -103,12 +104,12 @@ def role_participant(args):
                              f"receive-audio=false latency=100 r{j}.video_0 ! "
                              f"fakesink name=f{j} sync=false async=false")
     else:
-        ports = args["hub_ports"]
+        hub = f"http://127.0.0.1:{args['hub_port']}"
         parts = [src + f"rtcsink name=s address=127.0.0.1 port=0 max-viewers=64 "
-                 f"video-bitrate={bitrate} whip-url=http://127.0.0.1:{ports[i]}/whip"]
+                 f"video-bitrate={bitrate} whip-url={hub}/p{i}/whip"]
         for j in range(n):
             if j != i:
-                parts.append(f"rtcsrc name=r{j} whep-url=http://127.0.0.1:{ports[j]}/whep "
+                parts.append(f"rtcsrc name=r{j} whep-url={hub}/p{j}/whep "
                              f"decode=false receive-audio=false latency=100 r{j}.video_0 ! "
                              f"fakesink name=f{j} sync=false async=false")
     pipeline = Gst.parse_launch(" ".join(parts))
@@ -138,16 +139,16 @@ def role_participant(args):
 
 def role_hub(args):
     Gst, GLib = fo._gst()
-    ports = args["hub_ports"]
+    port, n = args["hub_port"], args["n"]
     parts = []
-    for i, port in enumerate(ports):
-        parts.append(f"rtcsrc name=w{i} port={port} address=127.0.0.1 decode=false latency=100 "
-                     f"w{i}.video_0 ! tee name=t{i} ! queue ! rtcsink name=h{i} port={port} "
-                     f"address=127.0.0.1 max-viewers=64 "
+    for i in range(n):
+        parts.append(f"rtcsrc name=w{i} port={port} path=/p{i} address=127.0.0.1 decode=false "
+                     f"latency=100 w{i}.video_0 ! tee name=t{i} ! queue ! rtcsink name=h{i} "
+                     f"port={port} path=/p{i} address=127.0.0.1 max-viewers=64 "
                      f"t{i}. ! queue ! fakesink name=f{i} sync=false async=false")
     pipeline = Gst.parse_launch(" ".join(parts))
-    sinks = [pipeline.get_by_name(f"h{i}") for i in range(len(ports))]
-    receivers = _receivers(Gst, pipeline, [f"f{i}" for i in range(len(ports))])
+    sinks = [pipeline.get_by_name(f"h{i}") for i in range(n)]
+    receivers = _receivers(Gst, pipeline, [f"f{i}" for i in range(n)])
     state = {}
     if pipeline.set_state(Gst.State.PLAYING) == Gst.StateChangeReturn.FAILURE:
         raise SystemExit("the hub pipeline cannot play")
@@ -198,14 +199,14 @@ def measure(mode, n, video, seconds, out, log):
             time.sleep(0.5)
             pargs = {"mode": "mesh", "signalling": f"ws://127.0.0.1:{port}"}
         else:
-            ports = [fo.free_port() for _ in range(n)]
-            hub = fo.Child([PYTHON, __file__, "hub", json.dumps({"hub_ports": ports})],
+            port = fo.free_port()
+            hub = fo.Child([PYTHON, __file__, "hub", json.dumps({"hub_port": port, "n": n})],
                            os.path.join(logs, f"hub-{n}-hub.log"))
             children.append(hub)
             extra["hub"] = hub
             if not hub.wait_for(lambda r: "t" in r, 30):
                 raise RuntimeError(f"the hub did not start: {hub.last}")
-            pargs = {"mode": "hub", "hub_ports": ports}
+            pargs = {"mode": "hub", "hub_port": port}
         started = time.monotonic()
         participants = []
         for i in range(n):

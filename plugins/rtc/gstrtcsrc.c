@@ -2017,6 +2017,23 @@ whip_restart (Session * session)
   g_free (offer);
 }
 
+/* Appends the fragment's candidates (at most MAX_TRICKLED_CANDIDATES in
+ * all, counted in @n) and its end-of-candidates. */
+static void
+append_frag_candidates (GString * sdp, gchar ** frag_lines, guint * n)
+{
+  guint j;
+
+  for (j = 0; frag_lines[j] != NULL; j++) {
+    const gchar *c = frag_lines[j];
+
+    if ((g_str_has_prefix (c, "a=candidate:")
+            && (*n)++ < MAX_TRICKLED_CANDIDATES)
+        || g_str_equal (c, "a=end-of-candidates"))
+      g_string_append_printf (sdp, "%s\r\n", c);
+  }
+}
+
 /* The publisher's offer with the fragment's credentials and candidates
  * (in the first m-section) instead of the old ones. */
 static gchar *
@@ -2025,7 +2042,7 @@ restart_offer_sdp (const gchar * remote, const gchar * ufrag,
 {
   GString *sdp = g_string_new (NULL);
   gchar **lines = g_strsplit (remote, "\n", -1);
-  guint i, j, sections = 0, n = 0;
+  guint i, sections = 0, n = 0;
 
   for (i = 0; lines[i] != NULL; i++) {
     gchar *line = g_strstrip (lines[i]);
@@ -2033,17 +2050,9 @@ restart_offer_sdp (const gchar * remote, const gchar * ufrag,
     if (*line == '\0')
       continue;
     if (g_str_has_prefix (line, "m=")) {
-      if (sections == 1) {
-        /* The end of the first m-section: the new candidates. */
-        for (j = 0; frag_lines[j] != NULL; j++) {
-          const gchar *c = frag_lines[j];
-
-          if ((g_str_has_prefix (c, "a=candidate:")
-                  && n++ < MAX_TRICKLED_CANDIDATES)
-              || g_str_equal (c, "a=end-of-candidates"))
-            g_string_append_printf (sdp, "%s\r\n", c);
-        }
-      }
+      /* The end of the first m-section: the new candidates. */
+      if (sections == 1)
+        append_frag_candidates (sdp, frag_lines, &n);
       sections++;
     }
     if (g_str_has_prefix (line, "a=candidate:")
@@ -2056,16 +2065,8 @@ restart_offer_sdp (const gchar * remote, const gchar * ufrag,
     else
       g_string_append_printf (sdp, "%s\r\n", line);
   }
-  if (sections == 1) {
-    for (j = 0; frag_lines[j] != NULL; j++) {
-      const gchar *c = frag_lines[j];
-
-      if ((g_str_has_prefix (c, "a=candidate:")
-              && n++ < MAX_TRICKLED_CANDIDATES)
-          || g_str_equal (c, "a=end-of-candidates"))
-        g_string_append_printf (sdp, "%s\r\n", c);
-    }
-  }
+  if (sections == 1)
+    append_frag_candidates (sdp, frag_lines, &n);
   g_strfreev (lines);
   return g_string_free (sdp, FALSE);
 }

@@ -95,6 +95,17 @@ GST_DEBUG_CATEGORY_STATIC (gst_rtc_fanout_debug);
 
 /* One NACK can make us resend at most this many packets. */
 #define MAX_RETRANSMISSIONS_PER_RTCP 256
+/* A packet is resent at most once per round trip (this long when the
+ * round-trip time is not known yet, and never more often than the
+ * floor): a receiver repeats its NACKs until the packet arrives, and
+ * answering each repetition only adds to the queue that lost it. */
+#define RESEND_RING 256
+#define DEFAULT_RESEND_INTERVAL (100 * GST_MSECOND)
+#define MIN_RESEND_INTERVAL (20 * GST_MSECOND)
+/* Retransmissions fill only the room the viewer's estimate leaves: none
+ * while what was sent to it in the recent past would take longer than
+ * this to drain at its estimated rate. */
+#define RTX_MAX_BACKLOG (100 * GST_MSECOND)
 
 /* Congestion control. */
 #define DEFAULT_MIN_BITRATE 100000
@@ -258,6 +269,12 @@ typedef struct
   guint64 bytes_sent;
   guint64 send_errors;
   guint64 retransmissions_sent;
+  guint64 retransmissions_suppressed;   /* resent less than an RTT ago */
+  guint64 retransmissions_over_budget;  /* over the viewer's estimate */
+  /* When each recently resent packet (by the viewer's sequence number)
+   * was resent. */
+  guint16 resend_seq[RESEND_RING];
+  GstClockTime resend_time[RESEND_RING];
   guint64 nacks_received;
   guint64 nack_requests;
   guint64 nack_missed;
@@ -306,6 +323,10 @@ typedef struct
   gboolean have_estimate;       /* feedback or REMB arrived */
   gboolean twcc_seen;
   guint estimate;               /* as the policy last read it */
+  /* What was sent to the viewer and would still be on its way at the
+   * estimated rate (a leaky bucket drained at viewer->estimate). */
+  gdouble backlog_bits;
+  GstClockTime backlog_time;
   gboolean constrained;
   /* The viewer's estimate over the target; what share of the layers it
    * gets. G_MAXDOUBLE: everything. */
@@ -946,6 +967,24 @@ max_packet_len (ViewerStream * vs, const RtpPacket * packet)
       packet->padding_len;
 }
 
+/* Called with viewer->lock. Drains the viewer's backlog at its estimate
+ * up to @now; with no estimate there is no backlog. */
+static gdouble
+viewer_backlog (Viewer * viewer, GstClockTime now)
+{
+  if (viewer->estimate == 0 || !GST_CLOCK_TIME_IS_VALID (now)) {
+    viewer->backlog_bits = 0;
+  } else if (GST_CLOCK_TIME_IS_VALID (viewer->backlog_time)
+      && now > viewer->backlog_time) {
+    viewer->backlog_bits -= (gdouble) viewer->estimate *
+        (now - viewer->backlog_time) / GST_SECOND;
+    if (viewer->backlog_bits < 0)
+      viewer->backlog_bits = 0;
+  }
+  viewer->backlog_time = now;
+  return viewer->backlog_bits;
+}
+
 /* Called with viewer->lock held and a transport. */
 static gboolean
 send_rewritten (SendContext * ctx, Viewer * viewer, ViewerStream * vs,
@@ -981,6 +1020,8 @@ send_rewritten (SendContext * ctx, Viewer * viewer, ViewerStream * vs,
     vs->octets_sent += packet->payload_len;
   }
   vs->bytes_sent += len;
+  viewer_backlog (viewer, ctx->now);
+  viewer->backlog_bits += 8.0 * (len + SRTP_OVERHEAD);
   ctx->packets_out++;
   ctx->bytes_out += len;
   return TRUE;
@@ -2041,6 +2082,8 @@ viewer_stream_new (Stream * stream, const GstRtcFanoutStreamConfig * config)
   vs->twcc_offset = -1;
   vs->rtt = GST_CLOCK_TIME_NONE;
   vs->max_tid = ALL_LAYERS;
+  for (guint i = 0; i < RESEND_RING; i++)
+    vs->resend_time[i] = GST_CLOCK_TIME_NONE;
 
   /* RFC 8285 one-byte header extensions, written once here: every
    * packet to this viewer carries the same block but for the
@@ -2105,6 +2148,7 @@ gst_rtc_fanout_add_viewer (GstRtcFanout * fanout, GstRtcTransport * transport,
   viewer->refcount = 1;
   viewer->last_rr_stream = -1;
   viewer->share = G_MAXDOUBLE;
+  viewer->backlog_time = GST_CLOCK_TIME_NONE;
   g_mutex_init (&viewer->lock);
   for (i = 0; i < config->n_streams; i++) {
     const GstRtcFanoutStreamConfig *stream_config = &config->streams[i];
@@ -2413,6 +2457,35 @@ handle_report_block (RtcpContext * ctx, Viewer * viewer, const guint8 * block)
   viewer->last_rr_stream = vs->stream->id - 1;
 }
 
+/* Called with viewer->lock. Whether @out_seq may be resent now: not
+ * within a round trip of its last retransmission, and only while the
+ * viewer's backlog leaves room (see RTX_MAX_BACKLOG). Records the
+ * retransmission when it is allowed. */
+static gboolean
+retransmission_allowed (RtcpContext * ctx, Viewer * viewer,
+    ViewerStream * vs, guint16 out_seq)
+{
+  GstClockTime now = ctx->send.now, interval;
+  guint slot = out_seq % RESEND_RING;
+
+  interval = GST_CLOCK_TIME_IS_VALID (vs->rtt) ?
+      MAX (vs->rtt, MIN_RESEND_INTERVAL) : DEFAULT_RESEND_INTERVAL;
+  if (GST_CLOCK_TIME_IS_VALID (vs->resend_time[slot])
+      && vs->resend_seq[slot] == out_seq
+      && now < vs->resend_time[slot] + interval) {
+    vs->retransmissions_suppressed++;
+    return FALSE;
+  }
+  if (viewer->estimate > 0 && viewer_backlog (viewer, now) >
+      (gdouble) viewer->estimate * RTX_MAX_BACKLOG / GST_SECOND) {
+    vs->retransmissions_over_budget++;
+    return FALSE;
+  }
+  vs->resend_seq[slot] = out_seq;
+  vs->resend_time[slot] = now;
+  return TRUE;
+}
+
 /* Called with viewer->lock. Answers a NACK for one of the viewer's
  * sequence numbers from the shared history. */
 static void
@@ -2438,6 +2511,10 @@ retransmit (RtcpContext * ctx, Viewer * viewer, ViewerStream * vs,
         out_seq);
     vs->nack_missed++;
     counter_add (&ctx->send.self->nack_missed, 1);
+    return;
+  }
+  if (!retransmission_allowed (ctx, viewer, vs, out_seq)) {
+    gst_buffer_unref (buffer);
     return;
   }
   if (gst_buffer_map (buffer, &map, GST_MAP_READ)) {
@@ -2699,7 +2776,10 @@ gst_rtc_fanout_get_n_viewers (GstRtcFanout * fanout)
  * Counters of one viewer, summed over its streams: `packets-sent`,
  * `bytes-sent`, `retransmissions-sent`, `nacks-received`,
  * `nack-requests` (sequence numbers asked for), `nack-missed` (no longer
- * in the history), `plis-received`, `firs-received`, `srs-sent`,
+ * in the history), `retransmissions-suppressed` (asked for again within
+ * a round trip of the last retransmission), `retransmissions-over-budget`
+ * (not resent: what was sent to the viewer would take more than 100 ms to
+ * drain at its bandwidth estimate), `plis-received`, `firs-received`, `srs-sent`,
  * `send-errors`, `rtcp-received`, `rtcp-malformed`, `remb-received`,
  * `remb-bitrate`, `twcc-feedback-received`, `twcc-feedback-malformed`;
  * for congestion control `bandwidth-estimate` (bit/s, 0 until the viewer
@@ -2725,6 +2805,7 @@ gst_rtc_fanout_get_viewer_stats (GstRtcFanout * fanout, guint viewer_id)
   GstStructure *stats;
   Viewer *viewer;
   guint64 packets = 0, bytes = 0, retransmissions = 0, nacks = 0;
+  guint64 suppressed = 0, over_budget = 0;
   guint64 nack_requests = 0, nack_missed = 0, plis = 0, firs = 0, srs = 0;
   guint64 send_errors = 0, packets_thinned = 0, frames_thinned = 0;
   const gchar *source;
@@ -2752,6 +2833,8 @@ gst_rtc_fanout_get_viewer_stats (GstRtcFanout * fanout, guint viewer_id)
     nacks += vs->nacks_received;
     nack_requests += vs->nack_requests;
     nack_missed += vs->nack_missed;
+    suppressed += vs->retransmissions_suppressed;
+    over_budget += vs->retransmissions_over_budget;
     plis += vs->plis_received;
     firs += vs->firs_received;
     srs += vs->srs_sent;
@@ -2767,6 +2850,10 @@ gst_rtc_fanout_get_viewer_stats (GstRtcFanout * fanout, guint viewer_id)
         "octets-sent", G_TYPE_UINT64, vs->octets_sent,
         "bytes-sent", G_TYPE_UINT64, vs->bytes_sent,
         "retransmissions-sent", G_TYPE_UINT64, vs->retransmissions_sent,
+        "retransmissions-suppressed", G_TYPE_UINT64,
+        vs->retransmissions_suppressed,
+        "retransmissions-over-budget", G_TYPE_UINT64,
+        vs->retransmissions_over_budget,
         "nacks-received", G_TYPE_UINT64, vs->nacks_received,
         "nack-requests", G_TYPE_UINT64, vs->nack_requests,
         "nack-missed", G_TYPE_UINT64, vs->nack_missed,
@@ -2799,6 +2886,8 @@ gst_rtc_fanout_get_viewer_stats (GstRtcFanout * fanout, guint viewer_id)
       "nacks-received", G_TYPE_UINT64, nacks,
       "nack-requests", G_TYPE_UINT64, nack_requests,
       "nack-missed", G_TYPE_UINT64, nack_missed,
+      "retransmissions-suppressed", G_TYPE_UINT64, suppressed,
+      "retransmissions-over-budget", G_TYPE_UINT64, over_budget,
       "plis-received", G_TYPE_UINT64, plis,
       "firs-received", G_TYPE_UINT64, firs,
       "srs-sent", G_TYPE_UINT64, srs,

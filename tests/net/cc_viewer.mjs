@@ -41,8 +41,10 @@ try {
     headless: true, args,
   });
   const page = await browser.newPage();
-  const origin = new URL(url).origin;
-  await page.goto(origin + '/').catch(() => {});
+  // Same origin as the WHEP endpoint, but not rtcsink's viewer page at
+  // '/': that page would start a WHEP session of its own, a second viewer
+  // on the same (capped) link.
+  await page.goto(url).catch(() => {});
   result = await page.evaluate(async ({ url, seconds, audio }) => {
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
     pc.addTransceiver('video', { direction: 'recvonly' });

@@ -2207,6 +2207,88 @@ GST_START_TEST (test_congestion_remb_only_viewer)
 
 GST_END_TEST;
 
+/* A NACK repeated within a round trip is not answered twice, and
+ * retransmissions fill only the room the viewer's estimate leaves. */
+GST_START_TEST (test_retransmissions_bounded)
+{
+  Pair *pairs = pairs_new (1);
+  GstRtcFanout *fanout = gst_rtc_fanout_new ();
+  GstClock *clock = use_test_clock (fanout);
+  GstRtcFanoutViewerConfig config = { 0, };
+  guint stream, viewer;
+  guint16 seq;
+  guint64 sent, over;
+  Received head;
+
+  g_object_set (fanout, "max-bitrate", 2000000, "min-bitrate", 50000, NULL);
+  stream = gst_rtc_fanout_add_stream (fanout, GST_RTC_MEDIA_KIND_VIDEO,
+      IN_SSRC, 90000);
+  gst_rtc_fanout_set_stream_codec (fanout, stream, "VP8");
+  config_stream (&config, stream, 96, 97, 0xa0a0a0a0, 0xa1a1a1a1, "0",
+      MID_EXT_ID_A, 0);
+  viewer = add_viewer (fanout, &pairs[0], &config);
+
+  push (fanout, stream, VP8_KEY_START, 100, 0, TRUE);
+  for (seq = 101; seq < 140; seq++)
+    push (fanout, stream, VP8_DELTA_START, seq, 3000 * (seq - 100), TRUE);
+  pump (pairs, 1);
+  fail_unless_equals_int (n_rtp (&pairs[0]), 40);
+  get_received (&pairs[0], 0, MID_EXT_ID_A, &head);
+
+  /* No round-trip time known: a repetition within 100 ms is dropped, one
+   * after it answered. */
+  send_rtcp_from_b (&pairs[0], make_nack (0xa0a0a0a0, head.seq + 3, 0));
+  send_rtcp_from_b (&pairs[0], make_nack (0xa0a0a0a0, head.seq + 3, 0));
+  pump (pairs, 1);
+  fail_unless_equals_int (n_rtp (&pairs[0]), 41);
+  fail_unless_equals_uint64 (viewer_stat (fanout, viewer,
+          "retransmissions-suppressed"), 1);
+  gst_test_clock_advance_time (GST_TEST_CLOCK (clock), 150 * GST_MSECOND);
+  send_rtcp_from_b (&pairs[0], make_nack (0xa0a0a0a0, head.seq + 3, 0));
+  pump (pairs, 1);
+  fail_unless_equals_int (n_rtp (&pairs[0]), 42);
+  fail_unless_equals_uint64 (viewer_stat (fanout, viewer,
+          "retransmissions-sent"), 2);
+
+  /* An estimate of 100 kbit/s (REMB), then 40 packets at once: about
+   * 42 kbit on their way, more than the 10 kbit (100 ms) the viewer may
+   * have queued before a retransmission. */
+  send_rtcp_from_b (&pairs[0], make_remb (100000));
+  pump (pairs, 1);
+  gst_rtc_fanout_update_bandwidth (fanout);
+  fail_unless_equals_int (viewer_estimate (fanout, viewer), 100000);
+  for (seq = 140; seq < 180; seq++)
+    push (fanout, stream, VP8_DELTA_START, seq, 3000 * (seq - 100), TRUE);
+  pump (pairs, 1);
+  fail_unless_equals_int (n_rtp (&pairs[0]), 82);
+  send_rtcp_from_b (&pairs[0], make_nack (0xa0a0a0a0, head.seq + 50,
+          0xffff));
+  pump (pairs, 1);
+  fail_unless_equals_int (n_rtp (&pairs[0]), 82);
+  fail_unless_equals_uint64 (viewer_stat (fanout, viewer,
+          "retransmissions-over-budget"), 17);
+
+  /* 500 ms later that has drained: some of the 17 go, not all (each is
+   * about 1 kbit). */
+  gst_test_clock_advance_time (GST_TEST_CLOCK (clock), 500 * GST_MSECOND);
+  send_rtcp_from_b (&pairs[0], make_nack (0xa0a0a0a0, head.seq + 50,
+          0xffff));
+  pump (pairs, 1);
+  sent = viewer_stat (fanout, viewer, "retransmissions-sent") - 2;
+  over = viewer_stat (fanout, viewer, "retransmissions-over-budget") - 17;
+  GST_INFO ("after draining: %" G_GUINT64_FORMAT " resent, %"
+      G_GUINT64_FORMAT " over the budget", sent, over);
+  fail_unless (sent > 0 && sent < 17);
+  fail_unless_equals_uint64 (sent + over, 17);
+  fail_unless_equals_int (n_rtp (&pairs[0]), 82 + sent);
+
+  gst_object_unref (fanout);
+  gst_object_unref (clock);
+  pairs_free (pairs, 1);
+}
+
+GST_END_TEST;
+
 static Suite *
 fanout_suite (void)
 {
@@ -2219,6 +2301,7 @@ fanout_suite (void)
   tcase_add_test (tc, test_forward_rewrites_per_viewer);
   tcase_add_test (tc, test_late_joiner_contiguous);
   tcase_add_test (tc, test_nack_answered_with_rtx);
+  tcase_add_test (tc, test_retransmissions_bounded);
   tcase_add_test (tc, test_keyframe_requests_merged);
   tcase_add_test (tc, test_joiner_gets_cached_keyframe);
   tcase_add_test (tc, test_h264_keyframes_found);

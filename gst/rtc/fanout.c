@@ -162,7 +162,7 @@ typedef struct
   guint16 seq;
 } CachedPacket;
 
-typedef struct
+typedef struct _Stream
 {
   guint id;
   GstRtcMediaKind kind;
@@ -192,6 +192,12 @@ typedef struct
 
   /* Temporal layers seen in the payload (highest TID + 1), atomic. */
   gint n_layers;
+
+  /* A lower rendition of another stream (the ladder): viewers subscribe
+   * to the primary and are switched between it and its renditions.
+   * Set before any viewer is added, under the object lock. */
+  struct _Stream *primary;
+  guint rendition_bitrate;
 } Stream;
 
 
@@ -216,8 +222,12 @@ typedef struct
   guint16 in_start;
   guint count;
   /* How far the viewer's VP8 picture IDs are behind the source's in
-   * this range: one per frame dropped before it. */
+   * this range: one per frame dropped before it, and the jump at a
+   * switch of rendition; the same for TL0PICIDX. */
   guint16 pid_delta;
+  guint8 tl0_delta;
+  /* The stream (primary or rendition) the range came from. */
+  Stream *source;
 } Segment;
 
 typedef struct
@@ -237,6 +247,17 @@ typedef struct
   gint twcc_offset;
 
   ViewerStreamState state;
+  /* The ladder: the stream forwarded (the primary, @stream, or one of its
+   * renditions), and the one to switch to at its next key frame. */
+  Stream *source;
+  Stream *switch_to;
+  guint64 rendition_switches;
+  /* The last VP8 picture ID and TL0PICIDX the viewer got, so that a
+   * switch continues them. */
+  gboolean have_out_pid, have_out_tl0;
+  guint16 last_out_pid;
+  guint8 last_out_tl0;
+  guint8 tl0_delta;
   gboolean based;
   guint16 seq_delta;
   guint32 ts_delta;
@@ -434,6 +455,7 @@ typedef struct
   gboolean layer_sync;
   gint pid_offset;
   guint pid_bits;
+  gint tl0_offset;
 } RtpPacket;
 
 static gboolean
@@ -471,6 +493,7 @@ rtp_parse (const guint8 * data, gsize size, RtpPacket * packet)
   packet->layer_sync = FALSE;
   packet->pid_offset = -1;
   packet->pid_bits = 0;
+  packet->tl0_offset = -1;
   return TRUE;
 }
 
@@ -482,7 +505,7 @@ vp8_parse_descriptor (RtpPacket * packet)
 {
   const guint8 *payload = packet->data + packet->payload_offset;
   gsize len = packet->payload_len, offset = 2;
-  gint pid_offset = -1;
+  gint pid_offset = -1, tl0_offset = -1;
   guint pid_bits = 0;
   guint8 x;
 
@@ -499,11 +522,12 @@ vp8_parse_descriptor (RtpPacket * packet)
     offset += pid_bits == 15 ? 2 : 1;
   }
   if (x & 0x40)
-    offset++;
+    tl0_offset = offset++;
   if (len < offset)
     return;
   packet->pid_offset = pid_offset;
   packet->pid_bits = pid_bits;
+  packet->tl0_offset = tl0_offset;
   if ((x & 0x20) && len > offset) {
     packet->tid = payload[offset] >> 6;
     packet->layer_sync = (payload[offset] & 0x20) != 0;
@@ -837,12 +861,14 @@ viewer_stream_resync (ViewerStream * vs, guint16 in_seq, guint32 in_ts)
   segment->in_start = in_seq;
   segment->count = 0;
   segment->pid_delta = vs->pid_delta;
+  segment->tl0_delta = vs->tl0_delta;
+  segment->source = vs->source;
   vs->skipped = FALSE;
 }
 
 static gboolean
 viewer_stream_map_seq (ViewerStream * vs, guint16 out_seq, guint16 * in_seq,
-    guint16 * pid_delta)
+    guint16 * pid_delta, guint8 * tl0_delta, Stream ** source)
 {
   guint i;
 
@@ -854,6 +880,8 @@ viewer_stream_map_seq (ViewerStream * vs, guint16 out_seq, guint16 * in_seq,
     if (offset < segment->count) {
       *in_seq = segment->in_start + offset;
       *pid_delta = segment->pid_delta;
+      *tl0_delta = segment->tl0_delta;
+      *source = segment->source;
       return TRUE;
     }
   }
@@ -913,7 +941,8 @@ typedef struct
  * length. */
 static gsize
 write_packet (Viewer * viewer, ViewerStream * vs, const RtpPacket * packet,
-    guint16 out_seq, guint16 pid_delta, gboolean rtx, guint8 * out)
+    guint16 out_seq, guint16 pid_delta, guint8 tl0_delta, gboolean rtx,
+    guint8 * out)
 {
   gsize csrc_len = 4 * packet->csrc_count;
   gsize offset, payload_len;
@@ -957,6 +986,8 @@ write_packet (Viewer * viewer, ViewerStream * vs, const RtpPacket * packet,
       pid[0] = (pid[0] - pid_delta) & 0x7f;
     }
   }
+  if (tl0_delta != 0 && packet->tl0_offset >= 0)
+    out[offset + packet->tl0_offset] -= tl0_delta;
   return offset + payload_len;
 }
 
@@ -989,7 +1020,7 @@ viewer_backlog (Viewer * viewer, GstClockTime now)
 static gboolean
 send_rewritten (SendContext * ctx, Viewer * viewer, ViewerStream * vs,
     const RtpPacket * packet, guint16 out_seq, guint16 pid_delta,
-    gboolean rtx)
+    guint8 tl0_delta, gboolean rtx)
 {
   guint8 stack[STACK_PACKET_SIZE];
   guint8 *out = stack;
@@ -999,7 +1030,8 @@ send_rewritten (SendContext * ctx, Viewer * viewer, ViewerStream * vs,
 
   if (needed > sizeof (stack))
     out = g_malloc (needed);
-  len = write_packet (viewer, vs, packet, out_seq, pid_delta, rtx, out);
+  len = write_packet (viewer, vs, packet, out_seq, pid_delta, tl0_delta, rtx,
+      out);
   status = gst_rtc_transport_send (viewer->transport, GST_RTC_PACKET_KIND_RTP,
       out, len);
   if (out != stack)
@@ -1043,7 +1075,53 @@ send_media (SendContext * ctx, Viewer * viewer, ViewerStream * vs,
   vs->last_in_ts = packet->ts;
   if (vs->packets_sent == 0 && vs->srs_sent == 0)
     vs->next_sr = ctx->now + SR_INTERVAL / 2;
-  send_rewritten (ctx, viewer, vs, packet, out_seq, vs->pid_delta, FALSE);
+  if (packet->pid_offset >= 0) {
+    const guint8 *pid = packet->data + packet->payload_offset +
+        packet->pid_offset;
+
+    vs->last_out_pid = packet->pid_bits == 15 ?
+        ((GST_READ_UINT16_BE (pid) & 0x7fff) - vs->pid_delta) & 0x7fff :
+        (pid[0] - vs->pid_delta) & 0x7f;
+    vs->have_out_pid = TRUE;
+  }
+  if (packet->tl0_offset >= 0) {
+    vs->last_out_tl0 = packet->data[packet->payload_offset +
+        packet->tl0_offset] - vs->tl0_delta;
+    vs->have_out_tl0 = TRUE;
+  }
+  send_rewritten (ctx, viewer, vs, packet, out_seq, vs->pid_delta,
+      vs->tl0_delta, FALSE);
+}
+
+/* Called on the pushing thread with viewer->lock: @packet starts a key
+ * frame of vs->switch_to. The viewer goes on from it as if the stream
+ * had not changed: its sequence numbers from the next one (a new
+ * segment), its timestamps on the same timeline (renditions share it),
+ * VP8 picture IDs and TL0PICIDX from the next ones. */
+static void
+switch_source (SendContext * ctx, Viewer * viewer, ViewerStream * vs,
+    const RtpPacket * packet)
+{
+  GST_DEBUG ("viewer %u: stream %u switched from %u to %u", viewer->id,
+      vs->stream->id, vs->source->id, ctx->stream->id);
+  vs->source = ctx->stream;
+  vs->switch_to = NULL;
+  vs->rendition_switches++;
+  if (vs->have_out_pid && packet->pid_offset >= 0) {
+    const guint8 *pid = packet->data + packet->payload_offset +
+        packet->pid_offset;
+    guint16 in = packet->pid_bits == 15 ?
+        GST_READ_UINT16_BE (pid) & 0x7fff : pid[0] & 0x7f;
+
+    vs->pid_delta = in - (guint16) (vs->last_out_pid + 1);
+  }
+  if (vs->have_out_tl0 && packet->tl0_offset >= 0)
+    vs->tl0_delta = packet->data[packet->payload_offset +
+        packet->tl0_offset] - (guint8) (vs->last_out_tl0 + 1);
+  /* Temporal layers are chosen afresh at this key frame. */
+  vs->layer_have_ts = FALSE;
+  viewer_stream_resync (vs, packet->seq, packet->ts);
+  send_media (ctx, viewer, vs, packet);
 }
 
 /* RFC 3550 section 6.4.1, followed by an SDES CNAME as a compound packet
@@ -1187,9 +1265,30 @@ forward_to_viewer (SendContext * ctx, Viewer * viewer, const RtpPacket * packet,
   ViewerStream *vs;
 
   g_mutex_lock (&viewer->lock);
-  vs = viewer->streams[stream->id - 1];
+  /* A rendition's packets go to the viewers of its primary. */
+  vs = viewer->streams[(stream->primary ? stream->primary : stream)->id - 1];
   if (viewer->transport == NULL || vs == NULL)
     goto done;
+
+  if (vs->source != stream) {
+    /* Not what this viewer gets now: unless it is the rendition it is
+     * to switch to, and this its key frame. */
+    if (vs->switch_to != stream || vs->state == VIEWER_STREAM_PAUSED)
+      goto done;
+    if (vs->state == VIEWER_STREAM_JOINING)
+      goto done;
+    /* A key frame of a picture the viewer already got from the old
+     * source would be a second frame with one timestamp (receivers that
+     * assemble frames by timestamp merge the two): wait for the next. */
+    if (!starts_keyframe || (vs->packets_sent > 0
+            && (gint32) (packet->ts - vs->last_in_ts) <= 0)) {
+      ctx->need_keyframe = TRUE;
+      goto done;
+    }
+    switch_source (ctx, viewer, vs, packet);
+    vs->state = VIEWER_STREAM_FORWARDING;
+    goto done;
+  }
 
   switch (vs->state) {
     case VIEWER_STREAM_PAUSED:
@@ -1318,6 +1417,68 @@ compare_uint (gconstpointer a, gconstpointer b)
   return x < y ? -1 : x > y;
 }
 
+/* The rate @stream is sent at: a rendition's own, the primary's the
+ * encoder target (@primary_rate). */
+static guint
+stream_rate (Stream * stream, guint primary_rate)
+{
+  return stream->primary != NULL ? stream->rendition_bitrate : primary_rate;
+}
+
+/* Rendition switches are damped: a viewer moves up to a rung when its
+ * estimate exceeds the rung's rate by this factor, and stays on its rung
+ * while the estimate is above this share of the rate. */
+#define RENDITION_UP_MARGIN 1.2
+#define RENDITION_KEEP_SHARE 0.85
+
+/* Called under the policy lock with the viewer's lock. Picks the highest
+ * rung of vs->stream's ladder that @estimate carries (the lowest when
+ * none does) and sets vs->switch_to when it is not the one forwarded;
+ * the switch happens at that rung's next key frame. */
+static void
+choose_rendition (ViewerStream * vs, Stream ** streams, guint n_streams,
+    guint estimate, guint primary_rate)
+{
+  Stream *best = NULL, *lowest = NULL;
+  guint best_rate = 0, lowest_rate = G_MAXUINT, current_rate, i;
+
+  if (estimate == 0)
+    return;
+  current_rate = stream_rate (vs->source, primary_rate);
+  for (i = 0; i < n_streams; i++) {
+    Stream *rung = streams[i];
+    guint rate;
+    gdouble needed;
+
+    if (rung != vs->stream && rung->primary != vs->stream)
+      continue;
+    rate = stream_rate (rung, primary_rate);
+    if (rate < lowest_rate) {
+      lowest = rung;
+      lowest_rate = rate;
+    }
+    if (rung == vs->source)
+      needed = RENDITION_KEEP_SHARE * rate;
+    else if (rate > current_rate)
+      needed = RENDITION_UP_MARGIN * rate;
+    else
+      needed = rate;
+    if (estimate >= needed && (best == NULL || rate > best_rate)) {
+      best = rung;
+      best_rate = rate;
+    }
+  }
+  if (best == NULL)
+    best = lowest;
+  if (best == NULL || best == vs->source) {
+    vs->switch_to = NULL;
+  } else if (vs->switch_to != best) {
+    GST_DEBUG ("stream %u: to switch from %u to %u (estimate %u)",
+        vs->stream->id, vs->source->id, best->id, estimate);
+    vs->switch_to = best;
+  }
+}
+
 /* One target for the shared encoder, from the viewers' estimates; and
  * for each viewer, whether it is constrained and what share of the
  * target it can take. Runs after feedback, at most every
@@ -1327,10 +1488,12 @@ update_policy (GstRtcFanout * self, GstClockTime now, gboolean force)
 {
   GPtrArray *viewers;
   GArray *all, *healthy;
-  guint min_bitrate, max_bitrate, target, reference = 0, emitted, i;
-  guint share_base;
+  guint min_bitrate, max_bitrate, target, reference = 0, emitted, i, j;
+  guint share_base, n_streams;
   gboolean emit = FALSE, thinning;
   guint64 bytes_in = counter (&self->bytes_in);
+  Stream *streams[GST_RTC_FANOUT_MAX_STREAMS];
+  gboolean has_renditions[GST_RTC_FANOUT_MAX_STREAMS];
 
   if (force)
     g_mutex_lock (&self->policy_lock);
@@ -1345,6 +1508,13 @@ update_policy (GstRtcFanout * self, GstClockTime now, gboolean force)
   }
   self->last_policy = now;
   viewers = g_ptr_array_ref (self->viewers);
+  n_streams = self->n_streams;
+  memset (has_renditions, 0, sizeof (has_renditions));
+  for (j = 0; j < n_streams; j++) {
+    streams[j] = self->streams[j];
+    if (streams[j]->primary != NULL)
+      has_renditions[streams[j]->primary->id - 1] = TRUE;
+  }
   min_bitrate = self->min_bitrate;
   max_bitrate = self->max_bitrate;
   thinning = self->thinning;
@@ -1416,10 +1586,20 @@ update_policy (GstRtcFanout * self, GstClockTime now, gboolean force)
 
   for (i = 0; i < viewers->len; i++) {
     Viewer *viewer = g_ptr_array_index (viewers, i);
+    guint rate = share_base;
 
     g_mutex_lock (&viewer->lock);
-    viewer->share = thinning && viewer->estimate > 0 && share_base > 0 ?
-        (gdouble) viewer->estimate / share_base : G_MAXDOUBLE;
+    for (j = 0; j < n_streams; j++) {
+      ViewerStream *vs = viewer->streams[j];
+
+      if (vs != NULL && has_renditions[j]) {
+        choose_rendition (vs, streams, n_streams, viewer->estimate,
+            share_base);
+        rate = stream_rate (vs->source, share_base);
+      }
+    }
+    viewer->share = thinning && viewer->estimate > 0 && rate > 0 ?
+        (gdouble) viewer->estimate / rate : G_MAXDOUBLE;
     g_mutex_unlock (&viewer->lock);
   }
 
@@ -1940,6 +2120,53 @@ gst_rtc_fanout_set_stream_codec (GstRtcFanout * fanout, guint stream_id,
 }
 
 /**
+ * gst_rtc_fanout_set_stream_rendition:
+ * @fanout: a fan-out
+ * @stream_id: a video stream
+ * @primary_id: the video stream it is a lower rendition of
+ * @bitrate: the rate @stream_id is encoded at, in bit/s
+ *
+ * Makes @stream_id a rung of @primary_id's ladder: the same picture
+ * encoded once more, smaller, with the same codec and RTP timestamps on
+ * the same timeline as the primary's (the same payloader
+ * `timestamp-offset`). Viewers subscribe to the primary; each is switched
+ * by its own bandwidth estimate to the highest rung it can take, at a key
+ * frame of that rung, with sequence numbers, timestamps and VP8 picture
+ * IDs continuing as if nothing changed. The primary is the top rung, at
+ * the encoder target (#GstRtcFanout:target-bitrate). Call it before
+ * viewers are added.
+ *
+ * Returns: %FALSE if a stream is unknown, not video, the same, or
+ *   @primary_id is itself a rendition
+ */
+gboolean
+gst_rtc_fanout_set_stream_rendition (GstRtcFanout * fanout, guint stream_id,
+    guint primary_id, guint bitrate)
+{
+  Stream *stream, *primary;
+
+  g_return_val_if_fail (GST_RTC_IS_FANOUT (fanout), FALSE);
+
+  stream = get_stream (fanout, stream_id);
+  primary = get_stream (fanout, primary_id);
+  if (stream == NULL || primary == NULL || stream == primary
+      || stream->kind != GST_RTC_MEDIA_KIND_VIDEO
+      || primary->kind != GST_RTC_MEDIA_KIND_VIDEO || bitrate == 0)
+    return FALSE;
+  GST_OBJECT_LOCK (fanout);
+  if (primary->primary != NULL) {
+    GST_OBJECT_UNLOCK (fanout);
+    return FALSE;
+  }
+  stream->primary = primary;
+  stream->rendition_bitrate = bitrate;
+  GST_OBJECT_UNLOCK (fanout);
+  GST_DEBUG_OBJECT (fanout, "stream %u: rendition of stream %u at %u bit/s",
+      stream_id, primary_id, bitrate);
+  return TRUE;
+}
+
+/**
  * gst_rtc_fanout_push:
  * @fanout: a fan-out
  * @stream_id: the stream the packet belongs to
@@ -2074,6 +2301,7 @@ viewer_stream_new (Stream * stream, const GstRtcFanoutStreamConfig * config)
   gsize pos = 4;
 
   vs->stream = stream;
+  vs->source = stream;
   vs->payload_type = config->payload_type;
   vs->rtx_payload_type = config->rtx_payload_type;
   vs->ssrc = config->ssrc != 0 ? config->ssrc : stream->ssrc;
@@ -2495,13 +2723,15 @@ retransmit (RtcpContext * ctx, Viewer * viewer, ViewerStream * vs,
   Stream *stream = vs->stream;
   GstBuffer *buffer = NULL;
   guint16 in_seq, pid_delta = 0;
+  guint8 tl0_delta = 0;
   GstMapInfo map;
   RtpPacket packet;
 
   vs->nack_requests++;
   if (ctx->retransmissions >= MAX_RETRANSMISSIONS_PER_RTCP)
     return;
-  if (viewer_stream_map_seq (vs, out_seq, &in_seq, &pid_delta)) {
+  if (viewer_stream_map_seq (vs, out_seq, &in_seq, &pid_delta, &tl0_delta,
+          &stream)) {
     g_mutex_lock (&stream->lock);
     buffer = history_lookup (stream, in_seq, ctx->send.now);
     g_mutex_unlock (&stream->lock);
@@ -2525,7 +2755,7 @@ retransmit (RtcpContext * ctx, Viewer * viewer, ViewerStream * vs,
         vp8_parse_descriptor (&packet);
       ctx->retransmissions++;
       if (send_rewritten (&ctx->send, viewer, vs, &packet, out_seq, pid_delta,
-              rtx)) {
+              tl0_delta, rtx)) {
         vs->retransmissions_sent++;
         counter_add (&ctx->send.self->retransmissions_sent, 1);
         GST_LOG ("viewer %u: resent seq %u%s", viewer->id, out_seq,
@@ -2596,7 +2826,7 @@ handle_feedback (RtcpContext * ctx, Viewer * viewer, const guint8 * p,
     }
     vs->plis_received++;
     counter_add (&self->keyframe_requests_received, 1);
-    ctx->keyframe_streams |= 1u << (vs->stream->id - 1);
+    ctx->keyframe_streams |= 1u << (vs->source->id - 1);
   } else if (p[1] == RTCP_PSFB && fmt == PSFB_FIR) {
     /* RFC 5104 section 4.3.1: one entry per SSRC; a repeated command
      * sequence number is a retransmission of the same request. */
@@ -2614,7 +2844,7 @@ handle_feedback (RtcpContext * ctx, Viewer * viewer, const guint8 * p,
       vs->last_fir_seq = command_seq;
       vs->firs_received++;
       counter_add (&self->keyframe_requests_received, 1);
-      ctx->keyframe_streams |= 1u << (vs->stream->id - 1);
+      ctx->keyframe_streams |= 1u << (vs->source->id - 1);
     }
   } else if (p[1] == RTCP_PSFB && fmt == PSFB_AFB && size >= 20 &&
       memcmp (p + 12, "REMB", 4) == 0) {
@@ -2779,7 +3009,7 @@ gst_rtc_fanout_get_n_viewers (GstRtcFanout * fanout)
  * in the history), `retransmissions-suppressed` (asked for again within
  * a round trip of the last retransmission), `retransmissions-over-budget`
  * (not resent: what was sent to the viewer would take more than 100 ms to
- * drain at its bandwidth estimate), `plis-received`, `firs-received`, `srs-sent`,
+ * drain at its bandwidth estimate), `rendition-switches`, `plis-received`, `firs-received`, `srs-sent`,
  * `send-errors`, `rtcp-received`, `rtcp-malformed`, `remb-received`,
  * `remb-bitrate`, `twcc-feedback-received`, `twcc-feedback-malformed`;
  * for congestion control `bandwidth-estimate` (bit/s, 0 until the viewer
@@ -2793,8 +3023,10 @@ gst_rtc_fanout_get_n_viewers (GstRtcFanout * fanout)
  * arrived, `fraction-lost` (in 1/256), `packets-lost`, `jitter` (in RTP
  * clock units) and `round-trip-time` (a #GstClockTime) from the newest
  * one. A `stream-N` structure per stream holds the same per-stream
- * counters, the `ssrc`, the `state` and `max-temporal-layer` (-1 when
- * every layer is sent).
+ * counters, the `ssrc`, the `state`, `max-temporal-layer` (-1 when
+ * every layer is sent), `source-stream` (the stream forwarded: the one
+ * subscribed to, or a rendition of it, see
+ * gst_rtc_fanout_set_stream_rendition()) and `rendition-switches`.
  *
  * Returns: (transfer full) (nullable): the viewer's counters, or %NULL if
  *   there is no such viewer
@@ -2805,7 +3037,7 @@ gst_rtc_fanout_get_viewer_stats (GstRtcFanout * fanout, guint viewer_id)
   GstStructure *stats;
   Viewer *viewer;
   guint64 packets = 0, bytes = 0, retransmissions = 0, nacks = 0;
-  guint64 suppressed = 0, over_budget = 0;
+  guint64 suppressed = 0, over_budget = 0, switches = 0;
   guint64 nack_requests = 0, nack_missed = 0, plis = 0, firs = 0, srs = 0;
   guint64 send_errors = 0, packets_thinned = 0, frames_thinned = 0;
   const gchar *source;
@@ -2835,6 +3067,7 @@ gst_rtc_fanout_get_viewer_stats (GstRtcFanout * fanout, guint viewer_id)
     nack_missed += vs->nack_missed;
     suppressed += vs->retransmissions_suppressed;
     over_budget += vs->retransmissions_over_budget;
+    switches += vs->rendition_switches;
     plis += vs->plis_received;
     firs += vs->firs_received;
     srs += vs->srs_sent;
@@ -2864,7 +3097,9 @@ gst_rtc_fanout_get_viewer_stats (GstRtcFanout * fanout, guint viewer_id)
         "packets-thinned", G_TYPE_UINT64, vs->packets_thinned,
         "frames-thinned", G_TYPE_UINT64, vs->frames_thinned,
         "max-temporal-layer", G_TYPE_INT,
-        vs->max_tid == ALL_LAYERS ? -1 : (gint) vs->max_tid, NULL);
+        vs->max_tid == ALL_LAYERS ? -1 : (gint) vs->max_tid,
+        "source-stream", G_TYPE_UINT, vs->source->id,
+        "rendition-switches", G_TYPE_UINT64, vs->rendition_switches, NULL);
     if (vs->have_rr) {
       gst_structure_set (s,
           "fraction-lost", G_TYPE_UINT, (guint) vs->fraction_lost,
@@ -2888,6 +3123,7 @@ gst_rtc_fanout_get_viewer_stats (GstRtcFanout * fanout, guint viewer_id)
       "nack-missed", G_TYPE_UINT64, nack_missed,
       "retransmissions-suppressed", G_TYPE_UINT64, suppressed,
       "retransmissions-over-budget", G_TYPE_UINT64, over_budget,
+      "rendition-switches", G_TYPE_UINT64, switches,
       "plis-received", G_TYPE_UINT64, plis,
       "firs-received", G_TYPE_UINT64, firs,
       "srs-sent", G_TYPE_UINT64, srs,

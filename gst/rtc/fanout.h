@@ -113,6 +113,10 @@ guint gst_rtc_fanout_add_stream (GstRtcFanout * fanout, GstRtcMediaKind kind,
     guint32 ssrc, guint clock_rate);
 
 GST_RTC_API
+gboolean gst_rtc_fanout_set_stream_rendition (GstRtcFanout * fanout,
+    guint stream_id, guint primary_id, guint bitrate);
+
+GST_RTC_API
 gboolean gst_rtc_fanout_set_stream_codec (GstRtcFanout * fanout,
     guint stream_id, const gchar * encoding_name);
 

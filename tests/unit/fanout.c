@@ -2289,6 +2289,138 @@ GST_START_TEST (test_retransmissions_bounded)
 
 GST_END_TEST;
 
+/* A ladder: stream 1 (primary) and stream 2, the same frames encoded
+ * smaller (300 kbit/s) on the same timestamps. A (2 Mbit/s) stays on the
+ * primary; B (400 kbit/s) is moved to the rendition at its key frame,
+ * with its numbering, timestamps, picture IDs and TL0PICIDX going on
+ * without a jump, and a NACK for a packet of the rendition is answered
+ * from the rendition's history. */
+static guint
+viewer_source (GstRtcFanout * fanout, guint viewer)
+{
+  GstStructure *s = gst_rtc_fanout_get_viewer_stats (fanout, viewer);
+  const GstStructure *st;
+  guint source = 0;
+
+  st = gst_value_get_structure (gst_structure_get_value (s, "stream-1"));
+  fail_unless (gst_structure_get_uint (st, "source-stream", &source));
+  gst_structure_free (s);
+  return source;
+}
+
+GST_START_TEST (test_rendition_switch)
+{
+  Pair *pairs = pairs_new (2);
+  GstRtcFanout *fanout = gst_rtc_fanout_new ();
+  GstClock *clock = use_test_clock (fanout);
+  GstRtcFanoutViewerConfig config = { 0, };
+  guint primary, rendition, viewer_a, viewer_b, frame, i, n_before;
+  gboolean switched = FALSE;
+  Received r, prev;
+
+  g_object_set (fanout, "max-bitrate", 2000000, "min-bitrate", 50000, NULL);
+  primary = gst_rtc_fanout_add_stream (fanout, GST_RTC_MEDIA_KIND_VIDEO,
+      IN_SSRC, 90000);
+  rendition = gst_rtc_fanout_add_stream (fanout, GST_RTC_MEDIA_KIND_VIDEO,
+      IN_SSRC + 1, 90000);
+  fail_unless (gst_rtc_fanout_set_stream_codec (fanout, primary, "VP8"));
+  fail_unless (gst_rtc_fanout_set_stream_codec (fanout, rendition, "VP8"));
+  fail_unless (gst_rtc_fanout_set_stream_rendition (fanout, rendition,
+          primary, 300000));
+  /* Not a rendition of itself, nor of a rendition. */
+  fail_if (gst_rtc_fanout_set_stream_rendition (fanout, primary, primary,
+          300000));
+  fail_if (gst_rtc_fanout_set_stream_rendition (fanout, primary, rendition,
+          300000));
+  fail_if (gst_rtc_fanout_set_stream_rendition (fanout, rendition, 9,
+          300000));
+  config_stream (&config, primary, 96, 97, 0, 0x22222222, "0", MID_EXT_ID_A,
+      0);
+  viewer_a = add_viewer (fanout, &pairs[0], &config);
+  viewer_b = add_viewer (fanout, &pairs[1], &config);
+  send_rtcp_from_b (&pairs[0], make_remb (2000000));
+  send_rtcp_from_b (&pairs[1], make_remb (400000));
+  pump (pairs, 2);
+  gst_rtc_fanout_update_bandwidth (fanout);
+  fail_unless (viewer_constrained (fanout, viewer_b));
+  fail_unless_equals_int (viewer_source (fanout, viewer_a), primary);
+  fail_unless_equals_int (viewer_source (fanout, viewer_b), primary);
+
+  /* 12 frames of both; the primary's picture IDs start at 1000 and
+   * TL0PICIDX at 50, the rendition's at 7000 and 200; the rendition has
+   * key frames at 3 and 6 (the primary only at 0). */
+  for (frame = 0; frame < 12; frame++) {
+    guint32 ts = 3000 * frame;
+
+    /* The rendition's key frame at 3 comes after the primary's frame 3:
+     * not taken (that picture was sent); the one at 6 comes first. */
+    if (frame != 3)
+      fail_unless (gst_rtc_fanout_push (fanout, rendition,
+              make_vp8_layered (5000 + frame, ts, 7000 + frame, 200 + frame,
+                  0, TRUE, frame == 6)));
+    fail_unless (gst_rtc_fanout_push (fanout, primary,
+            make_vp8_layered (100 + frame, ts, 1000 + frame, 50 + frame, 0,
+                TRUE, frame == 0)));
+    if (frame == 3)
+      fail_unless (gst_rtc_fanout_push (fanout, rendition,
+              make_vp8_layered (5000 + frame, ts, 7000 + frame, 200 + frame,
+                  0, TRUE, TRUE)));
+    pump (pairs, 2);
+  }
+  /* A: the primary's 12 packets; B: 6 of the primary, then the
+   * rendition from its key frame. */
+  fail_unless_equals_int (n_rtp (&pairs[0]), 12);
+  fail_unless_equals_int (n_rtp (&pairs[1]), 12);
+  fail_unless_equals_int (viewer_source (fanout, viewer_a), primary);
+  fail_unless_equals_int (viewer_source (fanout, viewer_b), rendition);
+  fail_unless_equals_uint64 (viewer_stat (fanout, viewer_b,
+          "rendition-switches"), 1);
+  for (i = 0; i < 12; i++) {
+    guint16 tag, pid;
+
+    get_received (&pairs[1], i, MID_EXT_ID_A, &r);
+    tag = GST_READ_UINT16_BE (r.payload + 7);
+    pid = GST_READ_UINT16_BE (r.payload + 2) & 0x7fff;
+    fail_unless_equals_int (tag, i < 6 ? 100 + i : 5000 + i);
+    if (tag == 5006)
+      switched = TRUE;
+    if (i > 0) {
+      get_received (&pairs[1], i - 1, MID_EXT_ID_A, &prev);
+      fail_unless_equals_int ((guint16) (r.seq - prev.seq), 1);
+      fail_unless_equals_int (r.ts - prev.ts, 3000);
+      fail_unless_equals_int (pid,
+          ((GST_READ_UINT16_BE (prev.payload + 2) & 0x7fff) + 1) & 0x7fff);
+      fail_unless_equals_int (r.payload[4], (guint8) (prev.payload[4] + 1));
+    }
+  }
+  fail_unless (switched);
+
+  /* B NACKs the rendition's tenth frame: it comes from the rendition
+   * (once what was sent to B drained at its estimate). */
+  gst_test_clock_advance_time (GST_TEST_CLOCK (clock), 500 * GST_MSECOND);
+  get_received (&pairs[1], 9, MID_EXT_ID_A, &prev);
+  n_before = n_rtp (&pairs[1]);
+  send_rtcp_from_b (&pairs[1], make_nack (prev.ssrc, prev.seq, 0));
+  pump (pairs, 2);
+  fail_unless_equals_int (n_rtp (&pairs[1]), n_before + 1);
+  get_received (&pairs[1], n_before, MID_EXT_ID_A, &r);
+  fail_unless_equals_int (GST_READ_UINT16_BE (r.payload), prev.seq);
+  fail_unless (memcmp (r.payload + 2, prev.payload, prev.payload_len) == 0);
+
+  /* A got the primary throughout. */
+  for (i = 0; i < 12; i++) {
+    get_received (&pairs[0], i, MID_EXT_ID_A, &r);
+    fail_unless_equals_int (GST_READ_UINT16_BE (r.payload + 7), 100 + i);
+  }
+  fail_unless_equals_int (n_rtp (&pairs[0]), 12);
+
+  gst_object_unref (fanout);
+  gst_object_unref (clock);
+  pairs_free (pairs, 2);
+}
+
+GST_END_TEST;
+
 static Suite *
 fanout_suite (void)
 {
@@ -2302,6 +2434,7 @@ fanout_suite (void)
   tcase_add_test (tc, test_late_joiner_contiguous);
   tcase_add_test (tc, test_nack_answered_with_rtx);
   tcase_add_test (tc, test_retransmissions_bounded);
+  tcase_add_test (tc, test_rendition_switch);
   tcase_add_test (tc, test_keyframe_requests_merged);
   tcase_add_test (tc, test_joiner_gets_cached_keyframe);
   tcase_add_test (tc, test_h264_keyframes_found);

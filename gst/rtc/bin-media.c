@@ -2,7 +2,9 @@
 /* The media side of rtcbin: the rtpbin inside it, the path from a sink pad
  * to the transport and the path from the transport to a src pad.
  *
- * Send: sink_%u (ghost) -> rtpbin send_rtp_sink_N -> [rtprtxsend] ->
+ * Send: sink_%u (ghost) -> rtpbin send_rtp_sink_N -> [rtpulpfecenc !
+ *   rtpredenc, passing through unless red+ulpfec were negotiated and the
+ *   loss calls for FEC] -> [rtprtxsend] ->
  *   send_rtp_src_N -> our unparented sink pad, whose chain function writes
  *   the MID header extension, maps the payload type and calls
  *   gst_rtc_transport_send(). RTCP from send_rtcp_src_N likewise.
@@ -10,8 +12,9 @@
  * Receive: the transport's receive function (an ICE worker thread, which
  *   must not block) -> the SSRC router -> a bounded queue -> one feeder
  *   thread per rtcbin -> our unparented src pads -> rtpbin
- *   recv_rtp_sink_N / recv_rtcp_sink_N -> [rtprtxreceive] -> jitterbuffer
- *   -> recv_rtp_src_N_SSRC_PT -> ghosted as src_%u.
+ *   recv_rtp_sink_N / recv_rtcp_sink_N -> [rtprtxreceive ! rtpreddec] ->
+ *   jitterbuffer -> [rtpulpfecdec, with red+ulpfec] ->
+ *   recv_rtp_src_N_SSRC_PT -> ghosted as src_%u.
  *
  * N, the rtpbin session, is the transceiver's own number, fixed when it is
  * made; the m-line index is only known after negotiation. */
@@ -52,9 +55,26 @@ GST_DEBUG_CATEGORY (gst_rtc_bin_media_debug);
 /* What an audio sender is taken to use when its encoder does not say. */
 #define AUDIO_BITRATE_GUESS 64000
 #define MIN_VIDEO_BITRATE 30000
+/* how often the FEC policy reads the estimator's loss fraction */
+#define FEC_POLL_US (500 * 1000)
+/* the RTX payload type of the media codec or of RED */
+#define IS_RTX_PT(pt, rtx_pt, red_rtx_pt) \
+  (((rtx_pt) > 0 && (gint) (pt) == (rtx_pt)) \
+      || ((red_rtx_pt) > 0 && (gint) (pt) == (red_rtx_pt)))
 
 static const gchar *transceiver_quark_name = "rtcbin-transceiver";
 static const gchar *ghost_quark_name = "rtcbin-ghost";
+
+static gint negotiated_ulpfec_pt_locked (GstRtcTransceiver * transceiver);
+
+/* an RFC 8285 header extension element */
+typedef struct
+{
+  guint id;
+  const guint8 *data;
+  gsize len;
+} ExtElement;
+
 
 /* ------------------------------------------------------------------------ */
 /* Codec caps                                                               */
@@ -213,17 +233,48 @@ static GstElement *
 on_request_aux_receiver (GstElement * rtpbin, guint session, GstRtcBin * bin)
 {
   GstRtcTransceiver *transceiver;
-  GstElement *aux, *element = NULL;
+  GstElement *aux, *element = NULL, *reddec = NULL;
+  gboolean fec;
 
   aux = make_aux (bin, session, "rtprtxreceive", &element);
   if (aux == NULL)
     return NULL;
 
   RTC_BIN_LOCK (bin);
+  fec = bin->fec;
+  RTC_BIN_UNLOCK (bin);
+  /* RED comes off before rtpsession: the jitterbuffer, the ULPFEC decoder
+   * and the depayloader see the media packets (and ULPFEC ones). It passes
+   * everything through until a RED payload type is set. */
+  if (fec)
+    reddec = gst_element_factory_make ("rtpreddec", NULL);
+  if (reddec != NULL) {
+    GstPad *ghost, *src, *sink;
+    gchar *name = g_strdup_printf ("src_%u", session);
+
+    gst_bin_add (GST_BIN (aux), reddec);
+    ghost = gst_element_get_static_pad (aux, name);
+    src = gst_element_get_static_pad (element, "src");
+    sink = gst_element_get_static_pad (reddec, "sink");
+    gst_ghost_pad_set_target (GST_GHOST_PAD (ghost), NULL);
+    if (gst_pad_link (src, sink) != GST_PAD_LINK_OK)
+      GST_WARNING_OBJECT (bin, "cannot link rtpreddec");
+    gst_object_unref (src);
+    gst_object_unref (sink);
+    src = gst_element_get_static_pad (reddec, "src");
+    gst_ghost_pad_set_target (GST_GHOST_PAD (ghost), src);
+    gst_object_unref (src);
+    gst_object_unref (ghost);
+    g_free (name);
+  }
+
+  RTC_BIN_LOCK (bin);
   transceiver = rtc_bin_find_transceiver_by_session (bin, session);
   if (transceiver != NULL) {
     gst_object_replace ((GstObject **) & transceiver->priv.rtxreceive,
         GST_OBJECT (element));
+    gst_object_replace ((GstObject **) & transceiver->priv.reddec,
+        GST_OBJECT (reddec));
     gst_object_ref (transceiver);
   }
   RTC_BIN_UNLOCK (bin);
@@ -233,6 +284,306 @@ on_request_aux_receiver (GstElement * rtpbin, guint session, GstRtcBin * bin)
     gst_object_unref (transceiver);
   }
   return aux;
+}
+
+static void
+weak_ref_free (GWeakRef * ref)
+{
+  g_weak_ref_clear (ref);
+  g_free (ref);
+}
+
+static GWeakRef *
+weak_ref_new (gpointer object)
+{
+  GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+  g_weak_ref_init (ref, object);
+  return ref;
+}
+
+static gsize rewrite_packet (const guint8 * in, gsize len, guint8 * out,
+    gsize capacity, const ExtElement * added, guint n_added, gint pt_from,
+    gint pt_to);
+
+/* Before rtpulpfecenc, when we send RED: the media packet gets the
+ * payload type and the header extension elements (MID, a transport-wide
+ * sequence number to be filled in) it will have on the wire. ULPFEC
+ * protects the extension block too (RFC 5109 section 7.3), so the peer
+ * repairs with what it receives only if the block was there already. */
+static GstPadProbeReturn
+fec_input_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstRtcTransceiver *transceiver = g_weak_ref_get (user_data);
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info), *rewritten = NULL;
+  RtcTransceiverPrivate *priv;
+  GstRtcBin *bin = NULL;
+  gchar mid[256];
+  guint8 twcc[2] = { 0, 0 };
+  ExtElement added[2];
+  guint n_added = 0;
+  gint pt_from, pt_to;
+  gboolean active;
+  GstMapInfo map;
+
+  if (transceiver == NULL)
+    return GST_PAD_PROBE_OK;
+  bin = g_weak_ref_get (&transceiver->bin);
+  if (bin == NULL) {
+    gst_object_unref (transceiver);
+    return GST_PAD_PROBE_OK;
+  }
+  priv = &transceiver->priv;
+  mid[0] = '\0';
+  RTC_BIN_LOCK (bin);
+  active = priv->wire_red_pt >= 0;
+  pt_from = priv->local_pt;
+  pt_to = priv->wire_pt;
+  if (bin->mid_extension && priv->ext_mid != 0) {
+    GST_OBJECT_LOCK (transceiver);
+    if (transceiver->mid != NULL)
+      g_strlcpy (mid, transceiver->mid, sizeof (mid));
+    GST_OBJECT_UNLOCK (transceiver);
+  }
+  if (mid[0] != '\0') {
+    added[n_added].id = priv->ext_mid;
+    added[n_added].data = (const guint8 *) mid;
+    added[n_added].len = strlen (mid);
+    n_added++;
+  }
+  if (priv->ext_twcc != 0) {
+    added[n_added].id = priv->ext_twcc;
+    added[n_added].data = twcc;
+    added[n_added].len = 2;
+    n_added++;
+  }
+  RTC_BIN_UNLOCK (bin);
+
+  if (active && pt_to >= 0 && gst_buffer_map (buffer, &map, GST_MAP_READ)) {
+    guint8 *out = g_malloc (map.size + MAX_ADDED_BYTES);
+    gsize len = rewrite_packet (map.data, map.size, out,
+        map.size + MAX_ADDED_BYTES, added, n_added, pt_from, pt_to);
+
+    gst_buffer_unmap (buffer, &map);
+    if (len > 0) {
+      rewritten = gst_buffer_new_wrapped (out, len);
+      gst_buffer_copy_into (rewritten, buffer, GST_BUFFER_COPY_METADATA, 0,
+          -1);
+    } else {
+      g_free (out);
+    }
+  }
+  if (rewritten != NULL) {
+    gst_buffer_unref (buffer);
+    GST_PAD_PROBE_INFO_DATA (info) = rewritten;
+  }
+  gst_object_unref (bin);
+  gst_object_unref (transceiver);
+  return GST_PAD_PROBE_OK;
+}
+
+/* After rtpulpfecenc: counts the ULPFEC packets it made. */
+static GstPadProbeReturn
+fec_output_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstRtcTransceiver *transceiver = g_weak_ref_get (user_data);
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  guint8 header[2];
+  gint fec_pt;
+
+  if (transceiver == NULL)
+    return GST_PAD_PROBE_OK;
+  fec_pt = g_atomic_int_get (&transceiver->priv.wire_ulpfec_pt);
+  if (fec_pt >= 0 && gst_buffer_extract (buffer, 0, header, 2) == 2
+      && (header[1] & 0x7f) == fec_pt) {
+    g_atomic_pointer_add (&transceiver->priv.fec_packets_sent, 1);
+    g_atomic_pointer_add (&transceiver->priv.fec_bytes_sent,
+        gst_buffer_get_size (buffer));
+  }
+  gst_object_unref (transceiver);
+  return GST_PAD_PROBE_OK;
+}
+
+/* rtpbin reads the template of every pad of a FEC encoder (other src pads
+ * than "src" would be FEC streams of their own): an always pad. */
+static GstPad *
+ghost_with_template (const gchar * name, GstPad * target)
+{
+  GstPadTemplate *templ = gst_pad_template_new (name,
+      gst_pad_get_direction (target), GST_PAD_ALWAYS, GST_CAPS_ANY);
+  GstPad *ghost = gst_ghost_pad_new_from_template (name, target, templ);
+
+  gst_object_unref (templ);
+  return ghost;
+}
+
+/* rtpbin puts this between send_rtp_sink and rtprtxsend: rtpulpfecenc !
+ * rtpredenc, both passing packets through unchanged until
+ * rtc_bin_media_configure() finds red+ulpfec negotiated. */
+static GstElement *
+on_request_fec_encoder (GstElement * rtpbin, guint session, GstRtcBin * bin)
+{
+  GstRtcTransceiver *transceiver;
+  GstElement *encoder, *fecenc, *redenc;
+  GstPad *pad;
+  gboolean fec;
+
+  RTC_BIN_LOCK (bin);
+  fec = bin->fec;
+  transceiver = rtc_bin_find_transceiver_by_session (bin, session);
+  if (transceiver != NULL)
+    gst_object_ref (transceiver);
+  RTC_BIN_UNLOCK (bin);
+  if (!fec || transceiver == NULL) {
+    gst_clear_object (&transceiver);
+    return NULL;
+  }
+  fecenc = gst_element_factory_make ("rtpulpfecenc", NULL);
+  redenc = gst_element_factory_make ("rtpredenc", NULL);
+  if (fecenc == NULL || redenc == NULL) {
+    GST_WARNING_OBJECT (bin, "no rtpulpfecenc or rtpredenc: no FEC");
+    gst_clear_object (&fecenc);
+    gst_clear_object (&redenc);
+    gst_object_unref (transceiver);
+    return NULL;
+  }
+  /* pt 255: rtpulpfecenc passes through; no RED block and no
+   * allow-no-red-blocks: rtpredenc passes through */
+  g_object_set (fecenc, "pt", 255, "percentage", 0, "multipacket", TRUE,
+      NULL);
+  g_object_set (redenc, "allow-no-red-blocks", FALSE, "distance", 0, NULL);
+
+  encoder = gst_bin_new (NULL);
+  gst_bin_add_many (GST_BIN (encoder), fecenc, redenc, NULL);
+  gst_element_link (fecenc, redenc);
+  pad = gst_element_get_static_pad (fecenc, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, fec_input_probe,
+      weak_ref_new (transceiver), (GDestroyNotify) weak_ref_free);
+  gst_element_add_pad (encoder, ghost_with_template ("sink", pad));
+  gst_object_unref (pad);
+  pad = gst_element_get_static_pad (fecenc, "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, fec_output_probe,
+      weak_ref_new (transceiver), (GDestroyNotify) weak_ref_free);
+  gst_object_unref (pad);
+  pad = gst_element_get_static_pad (redenc, "src");
+  gst_element_add_pad (encoder, ghost_with_template ("src", pad));
+  gst_object_unref (pad);
+
+  RTC_BIN_LOCK (bin);
+  gst_object_replace ((GstObject **) & transceiver->priv.fecenc,
+      GST_OBJECT (fecenc));
+  gst_object_replace ((GstObject **) & transceiver->priv.redenc,
+      GST_OBJECT (redenc));
+  RTC_BIN_UNLOCK (bin);
+  rtc_bin_media_configure (bin, transceiver);
+  gst_object_unref (transceiver);
+  return encoder;
+}
+
+/* The ULPFEC payload type negotiated on @session, or -1. Lock held. */
+static gint
+negotiated_ulpfec_pt_locked (GstRtcTransceiver * transceiver)
+{
+  GPtrArray *codecs = transceiver->priv.negotiated_codecs;
+  gint red = -1, ulpfec = -1;
+  guint i;
+
+  if (codecs == NULL
+      || transceiver->priv.negotiated_kind != GST_RTC_MEDIA_KIND_VIDEO)
+    return -1;
+  for (i = 0; i < codecs->len; i++) {
+    const GstRtcCodec *codec = g_ptr_array_index (codecs, i);
+
+    if (g_ascii_strcasecmp (codec->encoding_name, "RED") == 0 && red < 0)
+      red = codec->payload_type;
+    else if (g_ascii_strcasecmp (codec->encoding_name, "ULPFEC") == 0
+        && ulpfec < 0)
+      ulpfec = codec->payload_type;
+  }
+  return red >= 0 ? ulpfec : -1;
+}
+
+static GstPadProbeReturn
+drop_fec_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  guint8 header[2];
+
+  if (gst_buffer_extract (GST_PAD_PROBE_INFO_BUFFER (info), 0, header, 2) == 2
+      && (header[1] & 0x7f) == GPOINTER_TO_INT (user_data))
+    return GST_PAD_PROBE_DROP;
+  return GST_PAD_PROBE_OK;
+}
+
+/* Per received stream, between the jitterbuffer and the payload type
+ * demuxer: rtpulpfecdec repairs lost packets from ULPFEC and what
+ * rtpstorage kept, and drops the ULPFEC packets. */
+static GstElement *
+on_request_fec_decoder (GstElement * rtpbin, guint session, guint ssrc,
+    guint pt, GstRtcBin * bin)
+{
+  GstRtcTransceiver *transceiver;
+  GstElement *decoder;
+  GObject *storage = NULL;
+  gint ulpfec_pt = -1;
+
+  RTC_BIN_LOCK (bin);
+  transceiver = rtc_bin_find_transceiver_by_session (bin, session);
+  if (transceiver != NULL && bin->fec)
+    ulpfec_pt = negotiated_ulpfec_pt_locked (transceiver);
+  if (ulpfec_pt >= 0)
+    gst_object_ref (transceiver);
+  RTC_BIN_UNLOCK (bin);
+  if (ulpfec_pt < 0)
+    return NULL;
+
+  decoder = gst_element_factory_make ("rtpulpfecdec", NULL);
+  if (decoder == NULL) {
+    gst_object_unref (transceiver);
+    return NULL;
+  }
+  g_signal_emit_by_name (rtpbin, "get-internal-storage", session, &storage);
+  g_object_set (decoder, "pt", (guint) ulpfec_pt, NULL);
+  {
+    /* rtpulpfecdec passes the ULPFEC packets on: they are not media */
+    GstPad *src = gst_element_get_static_pad (decoder, "src");
+
+    gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, drop_fec_probe,
+        GINT_TO_POINTER (ulpfec_pt), NULL);
+    gst_object_unref (src);
+  }
+  if (storage != NULL) {
+    g_object_set (decoder, "storage", storage, NULL);
+    g_object_unref (storage);
+  }
+  GST_DEBUG_OBJECT (bin, "ULPFEC decoder (pt %d) for SSRC %08x of session "
+      "%u", ulpfec_pt, ssrc, session);
+  /* rtpbin asks for one per payload type: the media's one repairs */
+  if ((gint) pt != ulpfec_pt) {
+    RTC_BIN_LOCK (bin);
+    gst_object_replace ((GstObject **) & transceiver->priv.fecdec,
+        GST_OBJECT (decoder));
+    RTC_BIN_UNLOCK (bin);
+  }
+  gst_object_unref (transceiver);
+  return decoder;
+}
+
+/* rtpstorage keeps received packets for rtpulpfecdec: for as long as the
+ * jitterbuffer may wait, and some. */
+static void
+on_new_storage (GstElement * rtpbin, GstElement * storage, guint session,
+    GstRtcBin * bin)
+{
+  guint latency;
+  gboolean fec;
+
+  RTC_BIN_LOCK (bin);
+  latency = bin->latency;
+  fec = bin->fec;
+  RTC_BIN_UNLOCK (bin);
+  if (fec)
+    g_object_set (storage, "size-time",
+        (guint64) (latency + 200) * GST_MSECOND, NULL);
 }
 
 static void
@@ -282,6 +633,15 @@ on_rtpbin_pad_added (GstElement * rtpbin, GstPad * pad, GstRtcBin * bin)
 
   RTC_BIN_LOCK (bin);
   transceiver = rtc_bin_find_transceiver_by_session (bin, session);
+  if (transceiver != NULL && (gint) pt ==
+      negotiated_ulpfec_pt_locked (transceiver)) {
+    /* the ULPFEC stream's decoder (drop_fec_probe) lets nothing out: it is
+     * no media to give the application */
+    RTC_BIN_UNLOCK (bin);
+    GST_DEBUG_OBJECT (bin, "%s carries ULPFEC: not exposed",
+        GST_PAD_NAME (pad));
+    return;
+  }
   if (transceiver != NULL)
     gst_object_ref (transceiver);
   RTC_BIN_UNLOCK (bin);
@@ -363,6 +723,11 @@ rtc_bin_media_setup_rtpbin (GstRtcBin * bin)
       G_CALLBACK (on_request_aux_receiver), bin);
   g_signal_connect (rtpbin, "new-jitterbuffer",
       G_CALLBACK (on_new_jitterbuffer), bin);
+  g_signal_connect (rtpbin, "request-fec-encoder",
+      G_CALLBACK (on_request_fec_encoder), bin);
+  g_signal_connect (rtpbin, "request-fec-decoder-full",
+      G_CALLBACK (on_request_fec_decoder), bin);
+  g_signal_connect (rtpbin, "new-storage", G_CALLBACK (on_new_storage), bin);
   g_signal_connect (rtpbin, "pad-added", G_CALLBACK (on_rtpbin_pad_added),
       bin);
   g_signal_connect (rtpbin, "pad-removed",
@@ -375,13 +740,6 @@ rtc_bin_media_setup_rtpbin (GstRtcBin * bin)
 /* ------------------------------------------------------------------------ */
 /* Send                                                                     */
 /* ------------------------------------------------------------------------ */
-
-typedef struct
-{
-  guint id;
-  const guint8 *data;
-  gsize len;
-} ExtElement;
 
 /* Walks the elements of an RFC 8285 block, calling @func for each. */
 static gboolean
@@ -668,7 +1026,7 @@ send_rtp_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
   ExtElement added[2];
   guint n_added = 0;
   guint twcc_id;
-  gint pt_from, pt_to, rtx_pt;
+  gint pt_from, pt_to, rtx_pt, red_rtx_pt, map_from, map_to;
   GstMapInfo map;
   gsize out_len;
   gint twcc_seq = -1;
@@ -680,7 +1038,11 @@ send_rtp_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
     entry = rtc_transport_entry_ref (transceiver->priv.entry);
   pt_from = transceiver->priv.local_pt;
   pt_to = transceiver->priv.wire_pt;
+  /* in RED, fec_input_probe() mapped the media payload type already */
+  map_from = transceiver->priv.wire_red_pt >= 0 ? -1 : pt_from;
+  map_to = transceiver->priv.wire_red_pt >= 0 ? -1 : pt_to;
   rtx_pt = transceiver->priv.wire_rtx_pt;
+  red_rtx_pt = transceiver->priv.wire_red_rtx_pt;
   rtx_ssrc = transceiver->priv.rtx_ssrc;
   mid[0] = '\0';
   if (bin->mid_extension && transceiver->priv.ext_mid != 0) {
@@ -739,20 +1101,21 @@ send_rtp_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
   if (map.size + MAX_ADDED_BYTES > sizeof (stack))
     out = g_malloc (map.size + MAX_ADDED_BYTES);
   out_len = rewrite_packet (map.data, map.size, out,
-      map.size + MAX_ADDED_BYTES, added, n_added, pt_from, pt_to);
+      map.size + MAX_ADDED_BYTES, added, n_added, map_from, map_to);
   /* rtprtxsend picks its RTX SSRC when it sees the first media packet,
    * which can be before negotiation gave the one the description announces
    * (a=ssrc-group:FID), and does not change it after: a browser drops RTX
    * from an SSRC it was not told about, so RTX leaves with the announced
    * one */
-  if (out_len > 0 && rtx_pt > 0 && rtx_ssrc != 0 && (out[1] & 0x7f) == rtx_pt)
+  if (out_len > 0 && rtx_ssrc != 0 && IS_RTX_PT (out[1] & 0x7f, rtx_pt,
+          red_rtx_pt))
     GST_WRITE_UINT32_BE (out + 8, rtx_ssrc);
   if (map.size >= RTP_HEADER_LEN) {
     guint32 ssrc = GST_READ_UINT32_BE (map.data + 8);
 
     note_local_ssrc (entry, context, ssrc);
     /* rtpsession counts it as a sender of its own: stats leave it out */
-    if (rtx_pt > 0 && (map.data[1] & 0x7f) == rtx_pt)
+    if (IS_RTX_PT (map.data[1] & 0x7f, rtx_pt, red_rtx_pt))
       g_atomic_int_set ((gint *) & transceiver->priv.sent_rtx_ssrc, ssrc);
   }
   if (entry->pacer != NULL) {
@@ -764,8 +1127,8 @@ send_rtp_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
 
     if (audio)
       kind = GST_RTC_PACER_KIND_AUDIO;
-    else if (rtx_pt > 0 && packet_len >= RTP_HEADER_LEN
-        && (packet[1] & 0x7f) == rtx_pt)
+    else if (packet_len >= RTP_HEADER_LEN
+        && IS_RTX_PT (packet[1] & 0x7f, rtx_pt, red_rtx_pt))
       kind = GST_RTC_PACER_KIND_RETRANSMISSION;
     gst_rtc_pacer_push (entry->pacer, kind, packet, packet_len,
         offset >= 0 ? (guint) offset + 1 : 0, g_get_monotonic_time ());
@@ -819,6 +1182,27 @@ send_rtcp_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
   return GST_FLOW_OK;
 }
 
+/* Our send pads take any RTP: the caps change when RED starts. */
+static gboolean
+internal_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_ACCEPT_CAPS:
+      gst_query_set_accept_caps_result (query, TRUE);
+      return TRUE;
+    case GST_QUERY_CAPS:{
+      GstCaps *filter = NULL;
+
+      gst_query_parse_caps (query, &filter);
+      gst_query_set_caps_result (query, filter != NULL ? filter :
+          GST_CAPS_ANY);
+      return TRUE;
+    }
+    default:
+      return gst_pad_query_default (pad, parent, query);
+  }
+}
+
 static GstPad *
 new_internal_pad (GstRtcBin * bin, GstRtcTransceiver * transceiver,
     const gchar * what, GstPadDirection direction, GstPadChainFunction chain)
@@ -838,6 +1222,7 @@ new_internal_pad (GstRtcBin * bin, GstRtcTransceiver * transceiver,
     g_object_set_data_full (G_OBJECT (pad), transceiver_quark_name, context,
         (GDestroyNotify) send_context_free);
     gst_pad_set_chain_function (pad, chain);
+    gst_pad_set_query_function (pad, internal_sink_query);
   }
   gst_pad_set_active (pad, TRUE);
   return pad;
@@ -1049,6 +1434,20 @@ find_codec_for_caps (const GPtrArray * codecs, const GstStructure * s)
   return NULL;
 }
 
+static const GstRtcCodec *
+find_codec_by_name (const GPtrArray * codecs, const gchar * name)
+{
+  guint i;
+
+  for (i = 0; codecs != NULL && i < codecs->len; i++) {
+    const GstRtcCodec *codec = g_ptr_array_index (codecs, i);
+
+    if (g_ascii_strcasecmp (codec->encoding_name, name) == 0)
+      return codec;
+  }
+  return NULL;
+}
+
 /* The payload type on the wire is the negotiated one: when we answer, the
  * offerer chose the numbers, and our payloader may use others. */
 void
@@ -1064,6 +1463,9 @@ rtc_bin_media_update_send_pt (GstRtcBin * bin, GstRtcTransceiver * transceiver)
   priv->local_pt = -1;
   priv->wire_pt = -1;
   priv->wire_rtx_pt = -1;
+  priv->wire_red_pt = -1;
+  g_atomic_int_set (&priv->wire_ulpfec_pt, -1);
+  priv->wire_red_rtx_pt = -1;
   if (priv->sink_caps != NULL && gst_caps_get_size (priv->sink_caps) > 0
       && priv->negotiated_codecs != NULL) {
     s = gst_caps_get_structure (priv->sink_caps, 0);
@@ -1071,9 +1473,22 @@ rtc_bin_media_update_send_pt (GstRtcBin * bin, GstRtcTransceiver * transceiver)
     codec = find_codec_for_caps (priv->negotiated_codecs, s);
     priv->local_pt = pt;
     if (codec != NULL) {
+      gint ulpfec_pt = negotiated_ulpfec_pt_locked (transceiver);
+
       priv->wire_pt = codec->payload_type;
       if (codec->rtx_payload_type != 0 && priv->do_nack)
         priv->wire_rtx_pt = codec->rtx_payload_type;
+      /* RED and ULPFEC are sent only by the FEC encoder rtpbin asked us
+       * for, when the peer took both */
+      if (ulpfec_pt >= 0 && priv->fecenc != NULL && bin->fec) {
+        const GstRtcCodec *red = find_codec_by_name (priv->negotiated_codecs,
+            "RED");
+
+        priv->wire_red_pt = red->payload_type;
+        g_atomic_int_set (&priv->wire_ulpfec_pt, ulpfec_pt);
+        if (red->rtx_payload_type != 0 && priv->do_nack)
+          priv->wire_red_rtx_pt = red->rtx_payload_type;
+      }
     } else {
       priv->wire_pt = -2;
       warn = !priv->warned_codec;
@@ -1094,6 +1509,67 @@ set_uint_field (GstStructure * s, guint key, guint value)
 
   g_snprintf (name, sizeof (name), "%u", key);
   gst_structure_set (s, name, G_TYPE_UINT, value, NULL);
+}
+
+/* RED and ULPFEC elements from what was negotiated: what we send is
+ * wrapped in RED with ULPFEC at the current percentage; what we receive
+ * in RED is unwrapped. */
+static void
+configure_fec (GstRtcBin * bin, GstRtcTransceiver * transceiver)
+{
+  RtcTransceiverPrivate *priv = &transceiver->priv;
+  GstElement *fecenc = NULL, *redenc = NULL, *reddec = NULL;
+  RtcTransportEntry *entry = NULL;
+  gint red_pt, ulpfec_pt, receive_red_pt = -1;
+  guint percentage = 0;
+
+  RTC_BIN_LOCK (bin);
+  if (priv->fecenc != NULL)
+    fecenc = gst_object_ref (priv->fecenc);
+  if (priv->redenc != NULL)
+    redenc = gst_object_ref (priv->redenc);
+  if (priv->reddec != NULL)
+    reddec = gst_object_ref (priv->reddec);
+  red_pt = priv->wire_red_pt;
+  ulpfec_pt = g_atomic_int_get (&priv->wire_ulpfec_pt);
+  if (priv->entry != NULL)
+    entry = rtc_transport_entry_ref (priv->entry);
+  if (negotiated_ulpfec_pt_locked (transceiver) >= 0)
+    receive_red_pt = find_codec_by_name (priv->negotiated_codecs,
+        "RED")->payload_type;
+  RTC_BIN_UNLOCK (bin);
+  /* a stream negotiated later protects as much as the others */
+  if (entry != NULL) {
+    g_mutex_lock (&entry->hold_lock);
+    percentage = entry->fec_policy.percentage;
+    g_mutex_unlock (&entry->hold_lock);
+    rtc_transport_entry_unref (entry);
+  }
+  RTC_BIN_LOCK (bin);
+  priv->fec_percentage = percentage;
+  RTC_BIN_UNLOCK (bin);
+
+  if (fecenc != NULL && redenc != NULL) {
+    if (red_pt >= 0) {
+      /* RED only while there is FEC to carry: without loss the packets
+       * leave as they would without FEC negotiated */
+      g_object_set (redenc, "pt", red_pt, "allow-no-red-blocks",
+          percentage > 0, NULL);
+      g_object_set (fecenc, "pt", (guint) ulpfec_pt, "percentage",
+          percentage, NULL);
+    } else {
+      g_object_set (fecenc, "pt", 255, "percentage", 0, NULL);
+      g_object_set (redenc, "allow-no-red-blocks", FALSE, NULL);
+    }
+  }
+  if (reddec != NULL)
+    g_object_set (reddec, "pt", receive_red_pt, NULL);
+  GST_DEBUG_OBJECT (bin, "%s: sends RED %d ULPFEC %d (%u %%), receives RED "
+      "%d", GST_OBJECT_NAME (transceiver), red_pt, ulpfec_pt, percentage,
+      receive_red_pt);
+  gst_clear_object (&fecenc);
+  gst_clear_object (&redenc);
+  gst_clear_object (&reddec);
 }
 
 /* The retransmission maps of the session from the negotiated codecs. */
@@ -1151,6 +1627,7 @@ rtc_bin_media_configure (GstRtcBin * bin, GstRtcTransceiver * transceiver)
   if (ssrc_map != NULL)
     gst_structure_free (ssrc_map);
   rtc_bin_media_update_send_pt (bin, transceiver);
+  configure_fec (bin, transceiver);
 }
 
 void
@@ -1328,6 +1805,36 @@ encoder_set_bitrate (GstElement * encoder, guint64 bitrate)
   return TRUE;
 }
 
+/* Gives the video senders of @entry that send RED this ULPFEC
+ * percentage. Returns how many send RED. */
+static guint
+set_fec_percentage (GstRtcBin * bin, RtcTransportEntry * entry,
+    guint percentage)
+{
+  GPtrArray *senders = g_ptr_array_new_with_free_func (gst_object_unref);
+  guint i, active = 0;
+
+  RTC_BIN_LOCK (bin);
+  for (i = 0; i < bin->transceivers->len; i++) {
+    GstRtcTransceiver *transceiver = g_ptr_array_index (bin->transceivers, i);
+
+    if (transceiver->priv.entry != entry)
+      continue;
+    transceiver->priv.fec_percentage = percentage;
+    if (transceiver->priv.wire_red_pt >= 0
+        && transceiver->priv.fecenc != NULL) {
+      g_ptr_array_add (senders, gst_object_ref (transceiver));
+      active++;
+    }
+  }
+  RTC_BIN_UNLOCK (bin);
+  /* configure_fec() reads the percentage from the entry's policy */
+  for (i = 0; i < senders->len; i++)
+    configure_fec (bin, g_ptr_array_index (senders, i));
+  g_ptr_array_unref (senders);
+  return active;
+}
+
 /* After feedback: when the estimate moved by more than 5 % (or every 2 s),
  * give the video encoders of this transport what the audio leaves, and
  * post `rtcbin-bandwidth`. */
@@ -1336,22 +1843,51 @@ rtc_bin_media_apply_bandwidth (GstRtcBin * bin, RtcTransportEntry * entry)
 {
   GPtrArray *pads;
   GArray *kinds;
-  GPtrArray *video = g_ptr_array_new_with_free_func (gst_object_unref);
+  GPtrArray *video;
   guint64 audio_total = 0, share = 0;
   gint64 now = g_get_monotonic_time ();
-  guint target, i, n_set = 0;
-  gboolean apply;
+  guint target, i, n_set = 0, fec_percentage = 0, fec_active = 0;
+  gboolean apply, poll_fec, fec_changed = FALSE;
   GstStructure *s, *stats;
 
   if (entry->bwe == NULL)
     return;
   target = gst_rtc_bandwidth_estimator_get_target (entry->bwe);
+
+  /* FEC follows the measured loss */
   g_mutex_lock (&entry->hold_lock);
-  apply = now - entry->bwe_applied_us >= BANDWIDTH_APPLY_MIN_US
+  poll_fec = now - entry->fec_polled_us >= FEC_POLL_US;
+  if (poll_fec)
+    entry->fec_polled_us = now;
+  g_mutex_unlock (&entry->hold_lock);
+  if (poll_fec) {
+    gdouble loss = 0.0;
+    guint before;
+
+    stats = gst_rtc_bandwidth_estimator_get_stats (entry->bwe);
+    gst_structure_get_double (stats, "loss-fraction", &loss);
+    gst_structure_free (stats);
+    g_mutex_lock (&entry->hold_lock);
+    before = entry->fec_policy.percentage;
+    fec_percentage = rtc_fec_policy_update (&entry->fec_policy, loss, now);
+    g_mutex_unlock (&entry->hold_lock);
+    fec_changed = fec_percentage != before;
+    if (fec_changed)
+      GST_INFO_OBJECT (bin, "transport %u: loss %.3f, FEC %u %% -> %u %%",
+          entry->id, loss, before, fec_percentage);
+  }
+  g_mutex_lock (&entry->hold_lock);
+  fec_percentage = entry->fec_policy.percentage;
+  g_mutex_unlock (&entry->hold_lock);
+  if (fec_changed)
+    fec_active = set_fec_percentage (bin, entry, fec_percentage);
+
+  g_mutex_lock (&entry->hold_lock);
+  apply = fec_changed || (now - entry->bwe_applied_us >= BANDWIDTH_APPLY_MIN_US
       && (entry->bwe_applied == 0
       || ABS ((gint64) target - (gint64) entry->bwe_applied) * 20 >
       entry->bwe_applied
-      || now - entry->bwe_applied_us >= BANDWIDTH_REFRESH_US);
+      || now - entry->bwe_applied_us >= BANDWIDTH_REFRESH_US));
   if (apply) {
     entry->bwe_applied = target;
     entry->bwe_applied_us = now;
@@ -1361,8 +1897,10 @@ rtc_bin_media_apply_bandwidth (GstRtcBin * bin, RtcTransportEntry * entry)
     return;
 
   pads = g_ptr_array_new_with_free_func (gst_object_unref);
+  video = g_ptr_array_new_with_free_func (gst_object_unref);
   kinds = g_array_new (FALSE, FALSE, sizeof (GstRtcMediaKind));
   RTC_BIN_LOCK (bin);
+  fec_active = 0;
   for (i = 0; i < bin->transceivers->len; i++) {
     GstRtcTransceiver *transceiver = g_ptr_array_index (bin->transceivers, i);
 
@@ -1370,6 +1908,8 @@ rtc_bin_media_apply_bandwidth (GstRtcBin * bin, RtcTransportEntry * entry)
         && transceiver->kind_known) {
       g_ptr_array_add (pads, gst_object_ref (transceiver->priv.sink_pad));
       g_array_append_val (kinds, transceiver->kind);
+      if (transceiver->priv.wire_red_pt >= 0)
+        fec_active++;
     }
   }
   RTC_BIN_UNLOCK (bin);
@@ -1388,6 +1928,10 @@ rtc_bin_media_apply_bandwidth (GstRtcBin * bin, RtcTransportEntry * entry)
   }
   if (video->len > 0) {
     share = target > audio_total ? (target - audio_total) / video->len : 0;
+    /* media and its ULPFEC packets (each about as large as the packets it
+     * protects) fit in the estimate together */
+    if (fec_active > 0 && fec_percentage > 0)
+      share = share * 100 / (100 + fec_percentage);
     share = MAX (share, MIN_VIDEO_BITRATE);
     for (i = 0; i < video->len; i++) {
       GstElement *encoder = g_ptr_array_index (video, i);
@@ -1405,7 +1949,9 @@ rtc_bin_media_apply_bandwidth (GstRtcBin * bin, RtcTransportEntry * entry)
       "target-bitrate", G_TYPE_UINT, target,
       "video-bitrate", G_TYPE_UINT64, share,
       "audio-bitrate", G_TYPE_UINT64, audio_total,
-      "encoders", G_TYPE_UINT, n_set, NULL);
+      "encoders", G_TYPE_UINT, n_set,
+      "fec-percentage", G_TYPE_UINT, fec_active > 0 ? fec_percentage : 0,
+      NULL);
   for (i = 0; i < (guint) gst_structure_n_fields (stats); i++) {
     const gchar *name = gst_structure_nth_field_name (stats, i);
 
@@ -2247,6 +2793,13 @@ typedef struct
   GstElement *rtxreceive;
   guint64 rtx_sent;
   guint64 rtx_received;
+  gboolean sends_red;
+  guint fec_percentage;
+  guint64 fec_packets_sent;
+  guint64 fec_bytes_sent;
+  GstElement *fecdec;
+  guint fec_recovered;
+  guint fec_unrecovered;
 } TransceiverStats;
 
 static void
@@ -2338,6 +2891,13 @@ add_rtp_stats (GstRtcBin * bin, GstStructure * report,
             "nackCount", G_TYPE_UINT, stats_uint (session_stats,
                 "recv-nack-count"),
             "retransmittedPacketsSent", G_TYPE_UINT64, info->rtx_sent, NULL);
+        if (info->kind == GST_RTC_MEDIA_KIND_VIDEO)
+          /* ULPFEC: the protection in use and what it cost */
+          gst_structure_set (object,
+              "fecPercentage", G_TYPE_UINT, info->sends_red ?
+              info->fec_percentage : 0,
+              "fecPacketsSent", G_TYPE_UINT64, info->fec_packets_sent,
+              "fecBytesSent", G_TYPE_UINT64, info->fec_bytes_sent, NULL);
         if (info->mid != NULL)
           gst_structure_set (object, "mid", G_TYPE_STRING, info->mid, NULL);
         if (info->codecs != NULL && info->codecs->len > 0) {
@@ -2403,6 +2963,11 @@ add_rtp_stats (GstRtcBin * bin, GstStructure * report,
         if (info->kind == GST_RTC_MEDIA_KIND_VIDEO)
           gst_structure_set (object, "framesReceived", G_TYPE_UINT64,
               info->frames, NULL);
+        if (info->fecdec != NULL)
+          gst_structure_set (object,
+              "fecPacketsRecovered", G_TYPE_UINT, info->fec_recovered,
+              "fecPacketsUnrecovered", G_TYPE_UINT, info->fec_unrecovered,
+              NULL);
         {
           gchar *codec_id = g_strdup_printf ("codec_%u_%d", info->session,
               pt);
@@ -2426,6 +2991,7 @@ transceiver_stats_clear (TransceiverStats * info)
   gst_object_unref (info->transceiver);
   gst_clear_object (&info->rtxsend);
   gst_clear_object (&info->rtxreceive);
+  gst_clear_object (&info->fecdec);
   g_free (info->mid);
   g_clear_pointer (&info->codecs, g_ptr_array_unref);
 }
@@ -2471,6 +3037,14 @@ rtc_bin_media_collect_stats (GstRtcBin * bin)
       info.rtxsend = gst_object_ref (transceiver->priv.rtxsend);
     if (transceiver->priv.rtxreceive != NULL)
       info.rtxreceive = gst_object_ref (transceiver->priv.rtxreceive);
+    info.sends_red = transceiver->priv.wire_red_pt >= 0;
+    info.fec_percentage = transceiver->priv.fec_percentage;
+    info.fec_packets_sent = (guint64) g_atomic_pointer_get
+        (&transceiver->priv.fec_packets_sent);
+    info.fec_bytes_sent = (guint64) g_atomic_pointer_get
+        (&transceiver->priv.fec_bytes_sent);
+    if (transceiver->priv.fecdec != NULL)
+      info.fecdec = gst_object_ref (transceiver->priv.fecdec);
     g_array_append_val (infos, info);
   }
   RTC_BIN_UNLOCK (bin);
@@ -2490,6 +3064,9 @@ rtc_bin_media_collect_stats (GstRtcBin * bin)
       g_object_get (info->rtxreceive, "num-rtx-assoc-packets", &count, NULL);
       info->rtx_received = count;
     }
+    if (info->fecdec != NULL)
+      g_object_get (info->fecdec, "recovered", &info->fec_recovered,
+          "unrecovered", &info->fec_unrecovered, NULL);
     add_rtp_stats (bin, report, info, timestamp);
   }
 

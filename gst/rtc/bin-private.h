@@ -7,6 +7,7 @@
 #include "rtc.h"
 #include "congestion.h"
 #include "pacer.h"
+#include "fec-policy.h"
 
 G_BEGIN_DECLS
 
@@ -73,6 +74,10 @@ struct _RtcTransportEntry
   /* what was last given to the encoders, and when (hold_lock) */
   guint bwe_applied;
   gint64 bwe_applied_us;
+  /* FEC from measured loss (hold_lock): the percentage the video
+   * senders of this transport protect with, and when loss was last read */
+  RtcFecPolicy fec_policy;
+  gint64 fec_polled_us;
 };
 
 /* What a transceiver is to the bin. Guarded by the bin's lock, except
@@ -102,12 +107,29 @@ typedef struct
   gboolean recv_rtcp_need_events;
   GstElement *rtxsend;
   GstElement *rtxreceive;
+  /* RED and ULPFEC (NULL without the fec property): rtpbin's FEC encoder
+   * of this session, the RED decoder of its aux receiver, and the last
+   * ULPFEC decoder it asked for */
+  GstElement *fecenc;
+  GstElement *redenc;
+  GstElement *reddec;
+  GstElement *fecdec;
 
   /* The payload type our payloader writes and the one to put on the wire
    * (they differ when we answer an offer with other numbers); -1: none. */
   gint local_pt;
   gint wire_pt;
   gint wire_rtx_pt;
+  /* what we send in RED, when the peer negotiated red+ulpfec: the RED and
+   * ULPFEC payload types and the RTX one of RED; -1: none */
+  gint wire_red_pt;
+  gint wire_ulpfec_pt;
+  gint wire_red_rtx_pt;
+  /* the ULPFEC percentage given to fecenc, ULPFEC packets and bytes it
+   * made (atomic) */
+  guint fec_percentage;
+  guint64 fec_packets_sent;
+  guint64 fec_bytes_sent;
   gboolean warned_codec;
   /* the SSRC rtprtxsend chose for our retransmissions (atomic) */
   guint32 sent_rtx_ssrc;
@@ -194,6 +216,7 @@ struct _GstRtcBin
   guint start_bitrate;
   guint min_bitrate;
   guint max_bitrate;
+  gboolean fec;
 
   /* The operations chain. */
   GMutex ops_lock;

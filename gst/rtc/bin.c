@@ -53,6 +53,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_rtc_transceiver_debug);
 #define DEFAULT_START_BITRATE 1000000
 #define DEFAULT_MIN_BITRATE 30000
 #define DEFAULT_MAX_BITRATE 8000000
+#define DEFAULT_FEC TRUE
 #define DEFAULT_DIRECTION GST_RTC_DIRECTION_SENDRECV
 
 /* an RTX payload type still to be chosen */
@@ -116,6 +117,10 @@ gst_rtc_transceiver_finalize (GObject * object)
   gst_clear_object (&priv->recv_rtcp_src);
   gst_clear_object (&priv->rtxsend);
   gst_clear_object (&priv->rtxreceive);
+  gst_clear_object (&priv->fecenc);
+  gst_clear_object (&priv->redenc);
+  gst_clear_object (&priv->reddec);
+  gst_clear_object (&priv->fecdec);
 
   G_OBJECT_CLASS (gst_rtc_transceiver_parent_class)->finalize (object);
 }
@@ -293,6 +298,9 @@ gst_rtc_transceiver_init (GstRtcTransceiver * transceiver)
   transceiver->priv.local_pt = -1;
   transceiver->priv.wire_pt = -1;
   transceiver->priv.wire_rtx_pt = -1;
+  transceiver->priv.wire_red_pt = -1;
+  transceiver->priv.wire_ulpfec_pt = -1;
+  transceiver->priv.wire_red_rtx_pt = -1;
   transceiver->priv.offered_mline = -1;
 }
 
@@ -614,6 +622,7 @@ enum
   PROP_START_BITRATE,
   PROP_MIN_BITRATE,
   PROP_MAX_BITRATE,
+  PROP_FEC,
   N_PROPERTIES
 };
 
@@ -1543,6 +1552,59 @@ rtc_bin_enqueue (GstRtcBin * bin, Op * op)
 /* Local codecs                                                             */
 /* ======================================================================== */
 
+static gboolean
+is_fec_codec (const GstRtcCodec * codec)
+{
+  return g_ascii_strcasecmp (codec->encoding_name, "RED") == 0
+      || g_ascii_strcasecmp (codec->encoding_name, "ULPFEC") == 0;
+}
+
+/* RED (with RTX) and ULPFEC after the video codecs, when the fec property
+ * allows them and the codecs do not have them yet. */
+static void
+add_fec_codecs (GstRtcBin * bin, GPtrArray * codecs)
+{
+  gboolean fec, has_red = FALSE, has_ulpfec = FALSE;
+  GstRtcCodec *codec;
+  guint i;
+
+  RTC_BIN_LOCK (bin);
+  fec = bin->fec;
+  RTC_BIN_UNLOCK (bin);
+  for (i = 0; i < codecs->len; i++) {
+    codec = g_ptr_array_index (codecs, i);
+    if (g_ascii_strcasecmp (codec->encoding_name, "RED") == 0) {
+      has_red = TRUE;
+      codec->feedback = GST_RTC_RTCP_FB_NONE;
+    } else if (g_ascii_strcasecmp (codec->encoding_name, "ULPFEC") == 0) {
+      has_ulpfec = TRUE;
+      codec->feedback = GST_RTC_RTCP_FB_NONE;
+      codec->rtx_payload_type = 0;
+    }
+  }
+  if (!fec) {
+    for (i = codecs->len; i > 0; i--) {
+      codec = g_ptr_array_index (codecs, i - 1);
+      if (g_ascii_strcasecmp (codec->encoding_name, "RED") == 0
+          || g_ascii_strcasecmp (codec->encoding_name, "ULPFEC") == 0)
+        g_ptr_array_remove_index (codecs, i - 1);
+    }
+    return;
+  }
+  /* payload type 128: assign_payload_types() gives a free one */
+  if (!has_red) {
+    codec = gst_rtc_codec_new (0, "RED", 90000, 0, NULL);
+    codec->payload_type = 128;
+    codec->rtx_payload_type = RTX_WANTED;
+    g_ptr_array_add (codecs, codec);
+  }
+  if (!has_ulpfec) {
+    codec = gst_rtc_codec_new (0, "ULPFEC", 90000, 0, NULL);
+    codec->payload_type = 128;
+    g_ptr_array_add (codecs, codec);
+  }
+}
+
 /* What a transceiver can send or receive, from (in this order) the caps on
  * its sink pad, what its upstream can produce, its codec preferences, or
  * our defaults for its kind. Takes no lock of ours while it queries. */
@@ -1662,6 +1724,8 @@ transceiver_local_codecs (GstRtcBin * bin, GstRtcTransceiver * transceiver,
       codec->rtx_payload_type = 0;
     }
   }
+  if (kind == GST_RTC_MEDIA_KIND_VIDEO)
+    add_fec_codecs (bin, codecs);
   *kind_out = kind;
   return codecs;
 }
@@ -1714,26 +1778,38 @@ pt_set_take_free (PtSet * set)
 static void
 assign_payload_types (PtSet * set, GPtrArray * codecs, GstRtcMediaKind kind)
 {
-  guint i;
+  guint i, pass;
 
-  for (i = 0; i < codecs->len; i++) {
-    GstRtcCodec *codec = g_ptr_array_index (codecs, i);
+  /* the media codecs and their RTX first, then RED (with RTX) and ULPFEC
+   * (without): adding FEC does not move the others' numbers */
+  for (pass = 0; pass < 2; pass++) {
+    for (i = 0; i < codecs->len; i++) {
+      GstRtcCodec *codec = g_ptr_array_index (codecs, i);
 
-    if (codec->payload_type >= 128 || set->used[codec->payload_type])
-      codec->payload_type = pt_set_take_free (set);
-    else
-      set->used[codec->payload_type] = TRUE;
-  }
-  if (kind != GST_RTC_MEDIA_KIND_VIDEO)
-    return;
-  for (i = 0; i < codecs->len; i++) {
-    GstRtcCodec *codec = g_ptr_array_index (codecs, i);
+      if (is_fec_codec (codec) != (pass == 1))
+        continue;
+      if (codec->payload_type >= 128 || set->used[codec->payload_type])
+        codec->payload_type = pt_set_take_free (set);
+      else
+        set->used[codec->payload_type] = TRUE;
+    }
+    if (kind != GST_RTC_MEDIA_KIND_VIDEO)
+      continue;
+    for (i = 0; i < codecs->len; i++) {
+      GstRtcCodec *codec = g_ptr_array_index (codecs, i);
 
-    if (codec->rtx_payload_type == 0 || codec->rtx_payload_type >= 128
-        || set->used[codec->rtx_payload_type])
-      codec->rtx_payload_type = pt_set_take_free (set);
-    else
-      set->used[codec->rtx_payload_type] = TRUE;
+      if (is_fec_codec (codec) != (pass == 1))
+        continue;
+      if (g_ascii_strcasecmp (codec->encoding_name, "ULPFEC") == 0) {
+        codec->rtx_payload_type = 0;
+        continue;
+      }
+      if (codec->rtx_payload_type == 0 || codec->rtx_payload_type >= 128
+          || set->used[codec->rtx_payload_type])
+        codec->rtx_payload_type = pt_set_take_free (set);
+      else
+        set->used[codec->rtx_payload_type] = TRUE;
+    }
   }
 }
 
@@ -4166,6 +4242,9 @@ gst_rtc_bin_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_MAX_BITRATE:
       g_value_set_uint (value, bin->max_bitrate);
       break;
+    case PROP_FEC:
+      g_value_set_boolean (value, bin->fec);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -4264,6 +4343,11 @@ gst_rtc_bin_set_property (GObject * object, guint prop_id,
     case PROP_MAX_BITRATE:
       RTC_BIN_LOCK (bin);
       bin->max_bitrate = g_value_get_uint (value);
+      RTC_BIN_UNLOCK (bin);
+      break;
+    case PROP_FEC:
+      RTC_BIN_LOCK (bin);
+      bin->fec = g_value_get_boolean (value);
       RTC_BIN_UNLOCK (bin);
       break;
     default:
@@ -4754,6 +4838,23 @@ gst_rtc_bin_class_init (GstRtcBinClass * klass)
       "Highest bandwidth estimate (bit/s)", 10000, G_MAXINT,
       DEFAULT_MAX_BITRATE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * GstRtcBin:fec:
+   *
+   * Whether video m-lines offer and accept RED with ULPFEC (RFC 2198,
+   * RFC 5109). When the peer takes them, what we send is wrapped in RED,
+   * and ULPFEC packets are added only while the loss the congestion
+   * controller measures calls for them (more than 2 %; off again after
+   * loss stayed under 1 % for a few seconds); what the peer sends in RED
+   * is unwrapped and repaired. Set it before requesting pads: rtpbin's
+   * FEC encoder and RED decoder are made with the pads (changed later, it
+   * only changes what descriptions offer and accept).
+   */
+  properties[PROP_FEC] =
+      g_param_spec_boolean ("fec", "FEC",
+      "Negotiate RED+ULPFEC on video and send FEC when loss calls for it",
+      DEFAULT_FEC, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (gobject_class, N_PROPERTIES, properties);
 
   /**
@@ -5004,6 +5105,7 @@ gst_rtc_bin_init (GstRtcBin * bin)
   bin->start_bitrate = DEFAULT_START_BITRATE;
   bin->min_bitrate = DEFAULT_MIN_BITRATE;
   bin->max_bitrate = DEFAULT_MAX_BITRATE;
+  bin->fec = DEFAULT_FEC;
   bin->cname = random_token (16);
   bin->stream_id = random_token (16);
   /* RFC 8866: a numeric session id, below 2^63 */

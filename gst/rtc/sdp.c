@@ -2611,6 +2611,56 @@ done:
   return ok;
 }
 
+/* RFC 2198 section 5: the fmtp of "red" lists the payload types of its
+ * blocks, "pt/pt/...". Empty is fine (browsers write none on video). */
+static gboolean
+red_fmtp_valid (const gchar * fmtp)
+{
+  gchar **blocks;
+  gboolean ok = TRUE;
+
+  if (fmtp == NULL || fmtp[0] == '\0')
+    return TRUE;
+  blocks = g_strsplit (fmtp, "/", -1);
+  for (guint i = 0; ok && blocks[i] != NULL; i++) {
+    guint pt;
+
+    ok = parse_payload_type (g_strstrip (blocks[i]), &pt);
+  }
+  g_strfreev (blocks);
+  return ok;
+}
+
+static gboolean
+is_fec_codec_name (const gchar * name)
+{
+  return name != NULL && (g_ascii_strcasecmp (name, "RED") == 0
+      || g_ascii_strcasecmp (name, "ULPFEC") == 0);
+}
+
+/* Video RED is only worth keeping with ULPFEC inside it, and ULPFEC only
+ * travels in RED here: keep both or neither. */
+static void
+pair_red_and_ulpfec (GPtrArray * codecs, guint mline)
+{
+  gint red = -1, ulpfec = -1;
+
+  for (guint i = 0; i < codecs->len; i++) {
+    const GstRtcCodec *codec = g_ptr_array_index (codecs, i);
+
+    if (g_ascii_strcasecmp (codec->encoding_name, "RED") == 0 && red < 0)
+      red = i;
+    else if (g_ascii_strcasecmp (codec->encoding_name, "ULPFEC") == 0
+        && ulpfec < 0)
+      ulpfec = i;
+  }
+  if ((red < 0) == (ulpfec < 0))
+    return;
+  GST_DEBUG ("m-line %u: %s without %s, leaving it out", mline,
+      red >= 0 ? "red" : "ulpfec", red >= 0 ? "ulpfec" : "red");
+  g_ptr_array_remove_index (codecs, red >= 0 ? red : ulpfec);
+}
+
 static gboolean
 codec_match (const GstRtcCodec * offered, const GstRtcCodec * local,
     GstRtcMediaKind kind, gchar ** answer_fmtp)
@@ -2652,6 +2702,17 @@ codec_match (const GstRtcCodec * offered, const GstRtcCodec * local,
     *answer_fmtp = g_strdup (OPUS_ANSWER_FMTP);
     return TRUE;
   }
+  if (g_ascii_strcasecmp (name, "RED") == 0) {
+    if (!red_fmtp_valid (offered->fmtp)) {
+      GST_DEBUG ("red payload type %u has a malformed fmtp \"%s\": "
+          "not answering it", offered->payload_type, offered->fmtp);
+      return FALSE;
+    }
+    /* our RED carries what the m-line negotiates: no block list */
+    return TRUE;
+  }
+  if (g_ascii_strcasecmp (name, "ULPFEC") == 0)
+    return TRUE;
   *answer_fmtp = g_strdup (local->fmtp);
   return TRUE;
 }
@@ -2737,6 +2798,18 @@ gst_rtc_sdp_answer_media (const GstRtcMediaDescription * offered,
         break;
       }
     }
+  }
+
+  if (offered->kind == GST_RTC_MEDIA_KIND_VIDEO)
+    pair_red_and_ulpfec (answer->codecs, offered->mline);
+  /* RED and ULPFEC alone carry no media */
+  for (guint i = 0; i < answer->codecs->len; i++) {
+    const GstRtcCodec *codec = g_ptr_array_index (answer->codecs, i);
+
+    if (!is_fec_codec_name (codec->encoding_name))
+      break;
+    if (i + 1 == answer->codecs->len)
+      g_ptr_array_set_size (answer->codecs, 0);
   }
 
   if (answer->codecs->len == 0) {

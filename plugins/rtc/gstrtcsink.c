@@ -58,6 +58,12 @@
  * address is 203.0.113.7.
  *
  * |[
+ * gst-launch-1.0 v4l2src ! video/x-raw,width=1280,height=720 ! rtcsink \
+ *     ladder=640x360@600000,320x180@200000
+ * ]| Encodes the camera three times (#GstRtcSink:ladder): each viewer is
+ * moved between 1280x720, 640x360 and 320x180 by its own bandwidth.
+ *
+ * |[
  * gst-launch-1.0 videotestsrc is-live=true ! rtcsink \
  *     signaller=ws://127.0.0.1:8443/stage
  * ]| Joins the room "stage" of gst-rtc-signalling as a producer and answers
@@ -104,6 +110,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_rtc_sink_debug);
 #define DEFAULT_PORT_MIN 0
 #define DEFAULT_PORT_MAX 0
 #define DEFAULT_ANNOUNCED_ADDRESS NULL
+#define DEFAULT_LADDER NULL
 
 #define WHEP_PATH "/whep"
 #define PAGE_PATH "/"
@@ -145,6 +152,13 @@ GST_DEBUG_CATEGORY_STATIC (gst_rtc_sink_debug);
 
 #define RTCP_BYE 203
 
+/* The ladder: at most this many rungs below the primary, each within
+ * what VP8 can carry and what #GstRtcSink:video-bitrate allows. */
+#define LADDER_MAX_RUNGS 3
+#define LADDER_MAX_DIMENSION 16383
+#define LADDER_MIN_BITRATE 10000
+#define LADDER_MAX_BITRATE G_MAXINT
+
 /* Raw formats first, as we prefer them: what needs no conversion before
  * our encoder, then anything raw, then what we only payload. */
 #define VIDEO_SINK_CAPS \
@@ -163,6 +177,33 @@ GST_STATIC_PAD_TEMPLATE ("video_%u", GST_PAD_SINK, GST_PAD_REQUEST,
 static GstStaticPadTemplate audio_template =
 GST_STATIC_PAD_TEMPLATE ("audio_%u", GST_PAD_SINK, GST_PAD_REQUEST,
     GST_STATIC_CAPS (AUDIO_SINK_CAPS));
+
+/* One rung of #GstRtcSink:ladder, as parsed. */
+typedef struct
+{
+  guint width;
+  guint height;
+  guint bitrate;
+} LadderSpec;
+
+/* One rung of a raw video pad's ladder: the picture scaled and encoded
+ * once more, into a fan-out stream of its own that is a rendition of the
+ * pad's. */
+typedef struct
+{
+  GstRtcSink *sink;
+  LadderSpec spec;
+  guint fanout_stream;
+  guint32 ssrc;
+  /* queue ! videoscale ! capsfilter ! vp8enc ! rtpvp8pay ! appsink */
+  GPtrArray *elements;
+  GstElement *appsink;
+  /* Under the sink's lock. */
+  guint keyframe_requests;
+  /* Atomic: counted on the streaming thread. */
+  gsize packets;
+  gsize bytes;
+} SinkRung;
 
 /* One request pad: its branch, and the fan-out stream it feeds. */
 typedef struct
@@ -187,6 +228,9 @@ typedef struct
   gboolean want_sps;
   /* H.264 input: its transcode branches (gstrtcsink-transcode.c). */
   GstRtcSinkTranscoder *transcoder;
+  /* Raw video with #GstRtcSink:ladder: its rungs (SinkRung), set with
+   * the branch; read under the sink's lock. */
+  GPtrArray *rungs;
 
   /* Under the sink's lock: what the payloader sends, once its caps are
    * known. Viewers are answered with it. */
@@ -275,6 +319,10 @@ struct _GstRtcSink
   guint port_min;
   guint port_max;
   gchar *announced_address;
+  gchar *ladder;
+  /* #GstRtcSink:ladder as parsed when the element started. */
+  LadderSpec ladder_rungs[LADDER_MAX_RUNGS];
+  guint n_ladder_rungs;
 
   /* Immutable after init. */
   GstRtcFanout *fanout;
@@ -322,6 +370,7 @@ enum
   PROP_N_VIEWERS,
   PROP_STATS,
   PROP_PATH,
+  PROP_LADDER,
   PROP_LAST
 };
 
@@ -386,10 +435,184 @@ transport_state_name (GstRtcTransportState state)
   return name;
 }
 
+/* ---- the ladder property ---- */
+
+/* Reads a decimal number of at most 10 digits at *@p (no sign, no
+ * space), and moves *@p past it. */
+static gboolean
+ladder_number (const gchar ** p, guint64 * value)
+{
+  const gchar *s = *p;
+  guint64 v = 0;
+  guint digits = 0;
+
+  while (g_ascii_isdigit (*s)) {
+    if (++digits > 10)
+      return FALSE;
+    v = v * 10 + (guint64) (*s - '0');
+    s++;
+  }
+  if (digits == 0)
+    return FALSE;
+  *p = s;
+  *value = v;
+  return TRUE;
+}
+
+/* @start up to the next comma (at most 64 bytes), as valid UTF-8, for
+ * messages. */
+static gchar *
+ladder_excerpt (const gchar * start)
+{
+  const gchar *comma = strchr (start, ',');
+  gsize len = comma != NULL ? (gsize) (comma - start) : strlen (start);
+
+  return g_utf8_make_valid (start, MIN (len, 64));
+}
+
+/* Parses #GstRtcSink:ladder: comma-separated `WIDTHxHEIGHT@BITRATE`
+ * rungs (spaces allowed around a rung), at most LADDER_MAX_RUNGS. %NULL,
+ * "" or only spaces is no ladder. Any other string either fills @rungs
+ * or gives an error that quotes the bad rung. */
+static gboolean
+parse_ladder (const gchar * text, LadderSpec * rungs, guint * n_rungs,
+    GError ** error)
+{
+  const gchar *p = text, *start;
+  guint64 width, height, bitrate;
+  gchar *excerpt;
+
+  *n_rungs = 0;
+  if (text == NULL)
+    return TRUE;
+  while (g_ascii_isspace (*p))
+    p++;
+  if (*p == '\0')
+    return TRUE;
+
+  for (;;) {
+    while (g_ascii_isspace (*p))
+      p++;
+    start = p;
+    if (*p == '\0' || *p == ',') {
+      g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_TYPE_ERROR,
+          "rung %u is empty", *n_rungs + 1);
+      return FALSE;
+    }
+    if (*n_rungs == LADDER_MAX_RUNGS) {
+      excerpt = ladder_excerpt (start);
+      g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_TYPE_ERROR,
+          "more than %u rungs (\"%s\" is one too many)", LADDER_MAX_RUNGS,
+          excerpt);
+      g_free (excerpt);
+      return FALSE;
+    }
+    if (!ladder_number (&p, &width) || *p++ != 'x'
+        || !ladder_number (&p, &height) || *p++ != '@'
+        || !ladder_number (&p, &bitrate)) {
+      excerpt = ladder_excerpt (start);
+      g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_TYPE_ERROR,
+          "rung \"%s\" is not WIDTHxHEIGHT@BITRATE (e.g. 320x240@300000)",
+          excerpt);
+      g_free (excerpt);
+      return FALSE;
+    }
+    while (g_ascii_isspace (*p))
+      p++;
+    if (*p != '\0' && *p != ',') {
+      excerpt = ladder_excerpt (start);
+      g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_TYPE_ERROR,
+          "rung \"%s\" has junk after its bitrate", excerpt);
+      g_free (excerpt);
+      return FALSE;
+    }
+    if (width == 0 || width > LADDER_MAX_DIMENSION || height == 0
+        || height > LADDER_MAX_DIMENSION) {
+      excerpt = ladder_excerpt (start);
+      g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_TYPE_ERROR,
+          "rung \"%s\": width and height must be 1..%u", excerpt,
+          LADDER_MAX_DIMENSION);
+      g_free (excerpt);
+      return FALSE;
+    }
+    if (bitrate < LADDER_MIN_BITRATE || bitrate > LADDER_MAX_BITRATE) {
+      excerpt = ladder_excerpt (start);
+      g_set_error (error, GST_RTC_ERROR, GST_RTC_ERROR_TYPE_ERROR,
+          "rung \"%s\": the bitrate must be %u..%u bit/s", excerpt,
+          LADDER_MIN_BITRATE, (guint) LADDER_MAX_BITRATE);
+      g_free (excerpt);
+      return FALSE;
+    }
+    rungs[*n_rungs].width = width;
+    rungs[*n_rungs].height = height;
+    rungs[*n_rungs].bitrate = bitrate;
+    (*n_rungs)++;
+    if (*p == '\0')
+      return TRUE;
+    p++;                        /* the comma */
+  }
+}
+
+/* The parsed ladder as text: "320x240@300000,160x120@120000". */
+static gchar *
+ladder_to_string (const LadderSpec * rungs, guint n_rungs)
+{
+  GString *text = g_string_new (NULL);
+  guint i;
+
+  for (i = 0; i < n_rungs; i++)
+    g_string_append_printf (text, "%s%ux%u@%u", i > 0 ? "," : "",
+        rungs[i].width, rungs[i].height, rungs[i].bitrate);
+  return g_string_free (text, FALSE);
+}
+
+/* At NULL to READY: takes #GstRtcSink:ladder for the pads' branches, or
+ * fails with an error that names the bad part. */
+static gboolean
+gst_rtc_sink_load_ladder (GstRtcSink * self)
+{
+  LadderSpec rungs[LADDER_MAX_RUNGS] = { {0} };
+  GError *error = NULL;
+  guint n_rungs;
+  gchar *ladder;
+
+  GST_OBJECT_LOCK (self);
+  ladder = g_strdup (self->ladder);
+  GST_OBJECT_UNLOCK (self);
+  if (!parse_ladder (ladder, rungs, &n_rungs, &error)) {
+    gchar *shown = g_utf8_make_valid (ladder, MIN (strlen (ladder), 200));
+
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Invalid ladder \"%s\": %s", shown, error->message), (NULL));
+    g_free (shown);
+    g_free (ladder);
+    g_clear_error (&error);
+    return FALSE;
+  }
+  g_free (ladder);
+  GST_OBJECT_LOCK (self);
+  memcpy (self->ladder_rungs, rungs, sizeof (rungs));
+  self->n_ladder_rungs = n_rungs;
+  GST_OBJECT_UNLOCK (self);
+  GST_DEBUG_OBJECT (self, "ladder of %u rungs", n_rungs);
+  return TRUE;
+}
+
+static void
+rung_free (SinkRung * rung)
+{
+  if (rung->elements != NULL)
+    g_ptr_array_unref (rung->elements);
+  gst_clear_object (&rung->appsink);
+  g_free (rung);
+}
+
 static void
 stream_free (SinkStream * stream)
 {
   g_free (stream->track_id);
+  if (stream->rungs != NULL)
+    g_ptr_array_unref (stream->rungs);
   g_free (stream->input_name);
   if (stream->elements != NULL)
     g_ptr_array_unref (stream->elements);
@@ -2312,9 +2535,166 @@ h264_caps_payloadable (const GstStructure * s)
 }
 
 static GstFlowReturn on_new_sample (GstElement * appsink, gpointer user_data);
+
+/* Adds @chain's elements to the sink and links them in order. An
+ * element that could not be added is dropped from @chain, so that the
+ * caller removes exactly those in the bin. */
+static gboolean
+add_and_link_chain (GstRtcSink * self, GPtrArray * chain)
+{
+  guint i;
+
+  for (i = 0; i < chain->len; i++) {
+    if (!gst_bin_add (GST_BIN (self), g_ptr_array_index (chain, i))) {
+      g_ptr_array_set_size (chain, i);
+      return FALSE;
+    }
+  }
+  for (i = 0; i + 1 < chain->len; i++) {
+    if (!gst_element_link (g_ptr_array_index (chain, i),
+            g_ptr_array_index (chain, i + 1))) {
+      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+          ("could not link %s to %s",
+              GST_ELEMENT_NAME (g_ptr_array_index (chain, i)),
+              GST_ELEMENT_NAME (g_ptr_array_index (chain, i + 1))));
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 static guint encoder_bitrate (GstRtcSink * self);
 static GstPadProbeReturn on_payloader_event (GstPad * pad,
     GstPadProbeInfo * info, gpointer user_data);
+
+/* On the streaming thread: a rung's packets, once for all viewers. */
+static GstFlowReturn
+on_rung_sample (GstElement * appsink, gpointer user_data)
+{
+  SinkRung *rung = user_data;
+  GstSample *sample = NULL;
+  GstBufferList *list;
+  GstBuffer *buffer;
+  guint i, n;
+
+  g_signal_emit_by_name (appsink, "pull-sample", &sample);
+  if (sample == NULL)
+    return GST_FLOW_FLUSHING;
+  list = gst_sample_get_buffer_list (sample);
+  n = list != NULL ? gst_buffer_list_length (list) : 1;
+  for (i = 0; i < n; i++) {
+    buffer = list != NULL ? gst_buffer_list_get (list, i) :
+        gst_sample_get_buffer (sample);
+    if (buffer == NULL)
+      continue;
+    g_atomic_pointer_add (&rung->packets, 1);
+    g_atomic_pointer_add (&rung->bytes, gst_buffer_get_size (buffer));
+    gst_rtc_fanout_push (rung->sink->fanout, rung->fanout_stream,
+        gst_buffer_ref (buffer));
+  }
+  gst_sample_unref (sample);
+  return GST_FLOW_OK;
+}
+
+/* Takes a rung's elements out of the sink. */
+static void
+rung_remove (GstRtcSink * self, SinkRung * rung)
+{
+  guint i;
+
+  for (i = 0; rung->elements != NULL && i < rung->elements->len; i++) {
+    GstElement *e = g_ptr_array_index (rung->elements, i);
+
+    if (GST_OBJECT_PARENT (e) != GST_OBJECT (self))
+      continue;
+    gst_element_set_locked_state (e, TRUE);
+    gst_element_set_state (e, GST_STATE_NULL);
+    gst_bin_remove (GST_BIN (self), e);
+  }
+}
+
+/* Makes one rung of @stream's ladder in the sink, fed by @tee: queue !
+ * videoscale ! capsfilter ! vp8enc ! rtpvp8pay ! appsink, into a fan-out
+ * stream that is a rendition of the pad's. Its payloader takes
+ * @timestamp_offset, as the primary's, so that the fan-out can switch a
+ * viewer between them on one timeline. The elements are linked, not yet
+ * started. Posts an error and returns NULL on failure. */
+static SinkRung *
+build_rung (GstRtcSink * self, SinkStream * stream, GstElement * tee,
+    const LadderSpec * spec, guint32 timestamp_offset)
+{
+  SinkRung *rung = g_new0 (SinkRung, 1);
+  GPtrArray *chain = g_ptr_array_new_with_free_func (gst_object_unref);
+  GstElement *element, *payloader, *appsink;
+  GstCaps *caps;
+
+#define ADD(e) G_STMT_START { element = (e); if (element == NULL) goto fail; \
+    g_ptr_array_add (chain, gst_object_ref_sink (element)); } G_STMT_END
+
+  rung->sink = self;
+  rung->spec = *spec;
+  rung->ssrc = g_random_int ();
+  rung->elements = chain;
+
+  ADD (make_queue (self, TRUE));
+  ADD (make_element (self, "videoscale", "scale the ladder's rungs"));
+  ADD (make_element (self, "capsfilter", "size a rung"));
+  caps = gst_caps_new_simple ("video/x-raw", "width", G_TYPE_INT,
+      (gint) spec->width, "height", G_TYPE_INT, (gint) spec->height,
+      "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
+  g_object_set (element, "caps", caps, NULL);
+  gst_caps_unref (caps);
+  /* The same settings, and temporal layers, as the primary's encoder. */
+  ADD (make_vp8enc (self, spec->bitrate));
+  ADD (payloader = make_element (self, "rtpvp8pay", "payload a rung"));
+  g_object_set (payloader, "ssrc", rung->ssrc, "pt", VIDEO_PAYLOAD_TYPE,
+      "mtu", RTP_MTU, "timestamp-offset", timestamp_offset, NULL);
+  set_if_exists (payloader, "picture-id-mode", "15-bit");
+  ADD (appsink = make_element (self, "appsink", "hand packets over"));
+  g_object_set (appsink, "sync", FALSE, "async", FALSE, "emit-signals", TRUE,
+      "enable-last-sample", FALSE, "buffer-list", TRUE, "wait-on-eos", FALSE,
+      NULL);
+#undef ADD
+
+  rung->fanout_stream = gst_rtc_fanout_add_stream (self->fanout,
+      GST_RTC_MEDIA_KIND_VIDEO, rung->ssrc, VIDEO_CLOCK_RATE);
+  if (rung->fanout_stream == 0) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("No room for the ladder of %s", GST_PAD_NAME (stream->pad)),
+        ("the fan-out carries at most %u streams",
+            GST_RTC_FANOUT_MAX_STREAMS));
+    goto fail;
+  }
+  gst_rtc_fanout_set_stream_codec (self->fanout, rung->fanout_stream, "VP8");
+  if (!gst_rtc_fanout_set_stream_rendition (self->fanout,
+          rung->fanout_stream, stream->fanout_stream, spec->bitrate)) {
+    GST_ELEMENT_ERROR (self, CORE, FAILED, (NULL),
+        ("the fan-out refused stream %u as a rendition of stream %u",
+            rung->fanout_stream, stream->fanout_stream));
+    goto fail;
+  }
+
+  if (!add_and_link_chain (self, chain))
+    goto fail;
+  if (!gst_element_link (tee, g_ptr_array_index (chain, 0))) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+        ("could not link the ladder's tee to %s",
+            GST_ELEMENT_NAME (g_ptr_array_index (chain, 0))));
+    goto fail;
+  }
+  rung->appsink = gst_object_ref (appsink);
+  g_signal_connect (appsink, "new-sample", G_CALLBACK (on_rung_sample),
+      rung);
+  GST_INFO_OBJECT (self, "%s: rung %ux%u at %u bit/s, fan-out stream %u",
+      GST_PAD_NAME (stream->pad), spec->width, spec->height, spec->bitrate,
+      rung->fanout_stream);
+  return rung;
+
+fail:
+  rung_remove (self, rung);
+  rung_free (rung);
+  return NULL;
+}
 
 /* Builds the pad's branch for the first caps it gets, on the streaming
  * thread: encode raw input, only payload encoded input. */
@@ -2325,13 +2705,27 @@ build_branch (GstRtcSink * self, SinkStream * stream, const GstCaps * caps)
   const gchar *name = gst_structure_get_name (s);
   GPtrArray *chain = g_ptr_array_new_with_free_func (gst_object_unref);
   GstElement *encoder = NULL, *payloader = NULL, *element, *appsink;
-  GstElement *tee = NULL;
+  GstElement *tee = NULL, *ladder_tee = NULL;
   GstRtcSinkTranscoder *transcoder = NULL;
+  GPtrArray *rungs = NULL;
+  LadderSpec ladder[LADDER_MAX_RUNGS];
+  guint32 timestamp_offset = 0;
   GstPad *pad, *target;
   gboolean mark_keyframes = FALSE, ok = FALSE;
-  guint bitrate, i;
+  guint bitrate, n_rungs, i;
 
   bitrate = encoder_bitrate (self);
+  GST_OBJECT_LOCK (self);
+  n_rungs = self->n_ladder_rungs;
+  memcpy (ladder, self->ladder_rungs, sizeof (ladder));
+  GST_OBJECT_UNLOCK (self);
+  if (n_rungs > 0 && (stream->kind != GST_RTC_MEDIA_KIND_VIDEO
+          || !g_str_equal (name, "video/x-raw"))) {
+    if (stream->kind == GST_RTC_MEDIA_KIND_VIDEO)
+      GST_WARNING_OBJECT (self, "%s: %s input is only payloaded: the ladder "
+          "is not made for it", GST_PAD_NAME (stream->pad), name);
+    n_rungs = 0;
+  }
 
 #define ADD(e) G_STMT_START { element = (e); if (element == NULL) goto out; \
     g_ptr_array_add (chain, gst_object_ref_sink (element)); } G_STMT_END
@@ -2340,10 +2734,24 @@ build_branch (GstRtcSink * self, SinkStream * stream, const GstCaps * caps)
       && g_str_equal (name, "video/x-raw")) {
     ADD (make_queue (self, TRUE));
     ADD (make_element (self, "videoconvert", "convert raw video"));
+    if (n_rungs > 0) {
+      /* The rungs hang off this tee, each behind a leaky queue of its
+       * own; so does the primary encoder. */
+      ADD (ladder_tee = make_element (self, "tee", "feed the ladder"));
+      g_object_set (ladder_tee, "allow-not-linked", TRUE, NULL);
+      ADD (make_queue (self, TRUE));
+      /* One timeline for every rung's RTP timestamps (G_MAXUINT32 would
+       * mean "random" to the payloaders). */
+      do
+        timestamp_offset = g_random_int ();
+      while (timestamp_offset == G_MAXUINT32);
+    }
     ADD (encoder = make_vp8enc (self, bitrate));
     ADD (payloader = make_payloader (self, stream, "rtpvp8pay",
             VIDEO_PAYLOAD_TYPE));
     set_if_exists (payloader, "picture-id-mode", "15-bit");
+    if (n_rungs > 0)
+      g_object_set (payloader, "timestamp-offset", timestamp_offset, NULL);
   } else if (stream->kind == GST_RTC_MEDIA_KIND_VIDEO
       && g_str_equal (name, "video/x-vp8")) {
     ADD (make_queue (self, FALSE));
@@ -2438,20 +2846,26 @@ build_branch (GstRtcSink * self, SinkStream * stream, const GstCaps * caps)
       on_payloader_event, stream, NULL);
   gst_object_unref (pad);
 
-  for (i = 0; i < chain->len; i++) {
-    if (!gst_bin_add (GST_BIN (self), g_ptr_array_index (chain, i))) {
-      g_ptr_array_set_size (chain, i);
-      goto out;
+  if (!add_and_link_chain (self, chain))
+    goto out;
+  if (n_rungs > 0) {
+    rungs = g_ptr_array_new_with_free_func ((GDestroyNotify) rung_free);
+    for (i = 0; i < n_rungs; i++) {
+      SinkRung *rung = build_rung (self, stream, ladder_tee, &ladder[i],
+          timestamp_offset);
+
+      if (rung == NULL)
+        goto out;
+      g_ptr_array_add (rungs, rung);
     }
-  }
-  for (i = 0; i + 1 < chain->len; i++) {
-    if (!gst_element_link (g_ptr_array_index (chain, i),
-            g_ptr_array_index (chain, i + 1))) {
-      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
-          ("could not link %s to %s",
-              GST_ELEMENT_NAME (g_ptr_array_index (chain, i)),
-              GST_ELEMENT_NAME (g_ptr_array_index (chain, i + 1))));
-      goto out;
+    /* Downstream first: the tee starts after them, with the chain. */
+    for (i = 0; i < rungs->len; i++) {
+      SinkRung *rung = g_ptr_array_index (rungs, i);
+      guint j;
+
+      for (j = rung->elements->len; j > 0; j--)
+        gst_element_sync_state_with_parent (g_ptr_array_index
+            (rung->elements, j - 1));
     }
   }
   for (i = chain->len; i > 0; i--)
@@ -2473,9 +2887,11 @@ build_branch (GstRtcSink * self, SinkStream * stream, const GstCaps * caps)
   stream->encoder = encoder ? gst_object_ref (encoder) : NULL;
   stream->appsink = gst_object_ref (appsink);
   stream->mark_keyframes = mark_keyframes;
+  stream->rungs = g_steal_pointer (&rungs);
   g_mutex_unlock (&self->lock);
-  GST_INFO_OBJECT (self, "%s: %s input, %s", GST_PAD_NAME (stream->pad),
-      name, encoder ? "encoding" : "payloading only");
+  GST_INFO_OBJECT (self, "%s: %s input, %s%s", GST_PAD_NAME (stream->pad),
+      name, encoder ? "encoding" : "payloading only",
+      n_rungs > 0 ? ", with a ladder" : "");
 
 out:
 #undef ADD
@@ -2490,7 +2906,11 @@ out:
         gst_bin_remove (GST_BIN (self), e);
       }
     }
+    for (i = 0; rungs != NULL && i < rungs->len; i++)
+      rung_remove (self, g_ptr_array_index (rungs, i));
   }
+  if (rungs != NULL)
+    g_ptr_array_unref (rungs);
   g_ptr_array_unref (chain);
   return ok;
 }
@@ -2834,7 +3254,7 @@ on_request_keyframe (GstRtcFanout * fanout, guint stream_id, GstRtcSink * self)
   GstElement *appsink = NULL;
   GstStructure *s;
   GstPad *pad;
-  guint count = 0, i;
+  guint count = 0, i, j;
 
   g_mutex_lock (&self->lock);
   for (i = 0; i < self->streams->len; i++) {
@@ -2843,6 +3263,15 @@ on_request_keyframe (GstRtcFanout * fanout, guint stream_id, GstRtcSink * self)
     if (stream->fanout_stream == stream_id && stream->appsink != NULL) {
       appsink = gst_object_ref (stream->appsink);
       count = ++stream->keyframe_requests;
+    }
+    /* A rung's request goes to the rung's own encoder. */
+    for (j = 0; stream->rungs != NULL && j < stream->rungs->len; j++) {
+      SinkRung *rung = g_ptr_array_index (stream->rungs, j);
+
+      if (rung->fanout_stream == stream_id && rung->appsink != NULL) {
+        appsink = gst_object_ref (rung->appsink);
+        count = ++rung->keyframe_requests;
+      }
     }
   }
   g_mutex_unlock (&self->lock);
@@ -3027,7 +3456,7 @@ gst_rtc_sink_release_pad (GstElement * element, GstPad * pad)
 {
   GstRtcSink *self = GST_RTC_SINK (element);
   SinkStream *stream = gst_pad_get_element_private (pad);
-  GPtrArray *elements;
+  GPtrArray *elements, *rungs;
   guint i;
 
   g_mutex_lock (&self->lock);
@@ -3039,6 +3468,7 @@ gst_rtc_sink_release_pad (GstElement * element, GstPad * pad)
     }
   }
   elements = g_steal_pointer (&stream->elements);
+  rungs = g_steal_pointer (&stream->rungs);
   gst_clear_object (&stream->encoder);
   gst_clear_object (&stream->appsink);
   g_mutex_unlock (&self->lock);
@@ -3055,6 +3485,11 @@ gst_rtc_sink_release_pad (GstElement * element, GstPad * pad)
   }
   if (elements != NULL)
     g_ptr_array_unref (elements);
+  /* After the tee that fed them. */
+  for (i = 0; rungs != NULL && i < rungs->len; i++)
+    rung_remove (self, g_ptr_array_index (rungs, i));
+  if (rungs != NULL)
+    g_ptr_array_unref (rungs);
   gst_pad_set_active (pad, FALSE);
   gst_element_remove_pad (element, pad);
   stream_free (stream);
@@ -3340,7 +3775,7 @@ gst_rtc_sink_change_state (GstElement * element, GstStateChange transition)
   GstStateChangeReturn ret;
 
   if (transition == GST_STATE_CHANGE_NULL_TO_READY
-      && !gst_rtc_sink_start (self))
+      && (!gst_rtc_sink_load_ladder (self) || !gst_rtc_sink_start (self)))
     return GST_STATE_CHANGE_FAILURE;
   if (transition == GST_STATE_CHANGE_NULL_TO_READY
       && !gst_rtc_sink_start_signalling (self)) {
@@ -3401,6 +3836,54 @@ gst_rtc_sink_get_viewer_stats (GstRtcSink * self, const gchar * id)
     gst_object_unref (transport);
   }
   viewer_unref (viewer);
+  return stats;
+}
+
+/* The fan-out's counters, and the ladder: `ladder` (the rungs in use,
+ * "" for none), `rungs`, and per rung of each pad a `rung-N` structure
+ * with its size, bitrate, fan-out stream and what it pushed. */
+static GstStructure *
+gst_rtc_sink_get_stats (GstRtcSink * self)
+{
+  GstStructure *stats = gst_rtc_fanout_get_stats (self->fanout);
+  guint n = 0, i, j;
+  gchar *ladder;
+
+  GST_OBJECT_LOCK (self);
+  ladder = ladder_to_string (self->ladder_rungs, self->n_ladder_rungs);
+  GST_OBJECT_UNLOCK (self);
+  gst_structure_set (stats, "ladder", G_TYPE_STRING, ladder, NULL);
+  g_free (ladder);
+
+  g_mutex_lock (&self->lock);
+  for (i = 0; i < self->streams->len; i++) {
+    SinkStream *stream = g_ptr_array_index (self->streams, i);
+
+    for (j = 0; stream->rungs != NULL && j < stream->rungs->len; j++) {
+      SinkRung *rung = g_ptr_array_index (stream->rungs, j);
+      GstStructure *s;
+      gchar *field;
+
+      s = gst_structure_new ("rtcsink-rung",
+          "pad", G_TYPE_STRING, GST_PAD_NAME (stream->pad),
+          "width", G_TYPE_UINT, rung->spec.width,
+          "height", G_TYPE_UINT, rung->spec.height,
+          "bitrate", G_TYPE_UINT, rung->spec.bitrate,
+          "fanout-stream", G_TYPE_UINT, rung->fanout_stream,
+          "primary-stream", G_TYPE_UINT, stream->fanout_stream,
+          "packets", G_TYPE_UINT64,
+          (guint64) g_atomic_pointer_get (&rung->packets),
+          "bytes", G_TYPE_UINT64,
+          (guint64) g_atomic_pointer_get (&rung->bytes),
+          "keyframe-requests", G_TYPE_UINT, rung->keyframe_requests, NULL);
+      field = g_strdup_printf ("rung-%u", n++);
+      gst_structure_set (stats, field, GST_TYPE_STRUCTURE, s, NULL);
+      g_free (field);
+      gst_structure_free (s);
+    }
+  }
+  g_mutex_unlock (&self->lock);
+  gst_structure_set (stats, "rungs", G_TYPE_UINT, n, NULL);
   return stats;
 }
 
@@ -3534,6 +4017,12 @@ gst_rtc_sink_set_property (GObject * object, guint prop_id,
       GST_OBJECT_UNLOCK (self);
       break;
     }
+    case PROP_LADDER:
+      GST_OBJECT_LOCK (self);
+      g_free (self->ladder);
+      self->ladder = g_value_dup_string (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default:
       if (!gst_rtc_sink_signalling_set_property (self->signalling, prop_id,
               value))
@@ -3629,8 +4118,13 @@ gst_rtc_sink_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_uint (value, self->n_added);
       g_mutex_unlock (&self->lock);
       break;
+    case PROP_LADDER:
+      GST_OBJECT_LOCK (self);
+      g_value_set_string (value, self->ladder);
+      GST_OBJECT_UNLOCK (self);
+      break;
     case PROP_STATS:
-      g_value_take_boxed (value, gst_rtc_fanout_get_stats (self->fanout));
+      g_value_take_boxed (value, gst_rtc_sink_get_stats (self));
       break;
     default:
       if (!gst_rtc_sink_signalling_get_property (self->signalling, prop_id,
@@ -3661,6 +4155,7 @@ gst_rtc_sink_finalize (GObject * object)
   g_free (self->tls_certificate);
   g_free (self->tls_key);
   g_free (self->announced_address);
+  g_free (self->ladder);
   g_free (self->cname);
   g_free (self->stream_id);
 
@@ -3682,6 +4177,7 @@ gst_rtc_sink_init (GstRtcSink * self)
   self->video_bitrate = DEFAULT_VIDEO_BITRATE;
   self->congestion_control = DEFAULT_CONGESTION_CONTROL;
   self->bearer_token = g_strdup (DEFAULT_BEARER_TOKEN);
+  self->ladder = g_strdup (DEFAULT_LADDER);
 
   g_mutex_init (&self->lock);
   self->streams = g_ptr_array_new_with_free_func ((GDestroyNotify)
@@ -3940,6 +4436,27 @@ gst_rtc_sink_class_init (GstRtcSinkClass * klass)
   properties[PROP_STATS] = g_param_spec_boxed ("stats", "Statistics",
       "Counters of the fan-out", GST_TYPE_STRUCTURE,
       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstRtcSink:ladder:
+   *
+   * Lower renditions of raw video input, encoded besides the primary one:
+   * comma-separated rungs `WIDTHxHEIGHT@BITRATE` (bit/s), at most three,
+   * e.g. `320x240@300000,160x120@120000`. Each rung is the picture scaled
+   * and VP8-encoded once more (one more encoder per rung, however many
+   * viewers there are), into a fan-out stream of its own whose RTP
+   * timestamps share the primary's timeline; the fan-out moves each
+   * viewer, by its own bandwidth estimate, between the primary and the
+   * rungs at their key frames. Viewers still negotiate one video stream.
+   * Encoded input (VP8, VP9, H.264) is only payloaded and has no ladder.
+   * A malformed value makes the element fail to start, with an error
+   * naming the bad rung. Read when the element starts, used when a pad's
+   * first caps arrive. None by default.
+   */
+  properties[PROP_LADDER] = g_param_spec_string ("ladder", "Ladder",
+      "Lower renditions of raw video: comma-separated WIDTHxHEIGHT@BITRATE "
+      "rungs, at most 3 (none by default)", DEFAULT_LADDER,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
   g_object_class_install_properties (gobject_class, PROP_LAST, properties);
   /* signaller, whip-url (gstrtcsink-signalling.c) */

@@ -12,6 +12,7 @@ with rtcbin's answer (all candidates in it). Writes JSON lines on stdout:
  "target": availableOutgoingBitrate, "encoder": vp8enc target-bitrate,
  "bytes_sent": video outbound-rtp bytesSent, "frames": encoded video frames,
  "rtx_sent": retransmitted packets, "nack": NACKs received,
+ "fec_pct": rtpulpfecenc's percentage, "fec_sent"/"fec_bytes": ULPFEC sent,
  "pacer": {pacing rate, queue delays, ...}} once connected. Every
 rtcbin-bandwidth message is also written ({"type": "bandwidth", ...}).
 {"cmd": "quit"} on stdin (or EOF) stops it.
@@ -67,6 +68,8 @@ class Sender:
             self.peer.pc.set_property("congestion-control", False)
         if args.max_bitrate:
             self.peer.pc.set_property("max-bitrate", args.max_bitrate)
+        if args.no_fec:
+            self.peer.pc.set_property("fec", False)
         venc = self.peer.pipeline.get_by_name("venc")
         # keyframes on request (PLI) and every 3 s, as a browser does
         venc.set_property("keyframe-max-dist", args.fps * 3)
@@ -109,7 +112,8 @@ class Sender:
         stats = structure_to_dict(reply)
         out = {"type": "sample", "wall": time.time(), "mono": time.monotonic(),
                "frames": self.frames, "encoder": self.venc.get_property("target-bitrate"),
-               "bytes_sent": 0, "rtx_sent": 0, "nack": 0, "target": None, "pacer": {}}
+               "bytes_sent": 0, "rtx_sent": 0, "nack": 0, "target": None, "pacer": {},
+               "fec_pct": 0, "fec_sent": 0, "fec_bytes": 0}
         for o in stats.values():
             if not isinstance(o, dict):
                 continue
@@ -119,6 +123,9 @@ class Sender:
                 out["bytes_sent"] = o.get("bytesSent", 0)
                 out["rtx_sent"] = o.get("retransmittedPacketsSent", 0)
                 out["nack"] = o.get("nackCount", 0)
+                out["fec_pct"] = o.get("fecPercentage", 0)
+                out["fec_sent"] = o.get("fecPacketsSent", 0)
+                out["fec_bytes"] = o.get("fecBytesSent", 0)
             elif o.get("type") == "transport":
                 out["pacer"] = {k: v for k, v in o.items() if k.startswith("pac")}
         return out
@@ -136,6 +143,7 @@ def main():
     ap.add_argument("--start-bitrate", type=int, default=0)
     ap.add_argument("--max-bitrate", type=int, default=0)
     ap.add_argument("--no-congestion-control", action="store_true")
+    ap.add_argument("--no-fec", action="store_true", help="rtcbin fec=false")
     args = ap.parse_args()
 
     sender = Sender(args)

@@ -10,7 +10,8 @@
 // SECONDS. Prints one JSON line: {state, connectedWall, samples: [{wall
 // (Date.now() ms), bytes, frames (decoded), framesReceived, lost, packets,
 // jitter (s), rtt (s, the selected pair's currentRoundTripTime), nack,
-// rtx (retransmittedPacketsReceived), freeze (freezeCount)}]}.
+// rtx (retransmittedPacketsReceived), freeze (freezeCount), width and height
+// (of the frames decoded)}]}.
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,7 +83,8 @@ try {
       const byId = new Map();
       report.forEach((e) => byId.set(e.id, e));
       const s = { wall: Date.now(), bytes: 0, frames: 0, framesReceived: 0, lost: 0, packets: 0,
-        jitter: null, rtt: null, nack: 0, rtx: 0, freeze: 0, pli: 0, keyframes: 0, dropped: 0 };
+        jitter: null, rtt: null, nack: 0, rtx: 0, freeze: 0, pli: 0, keyframes: 0, dropped: 0,
+        width: 0, height: 0 };
       report.forEach((e) => {
         if (e.type === 'inbound-rtp' && e.kind === 'video') {
           s.bytes = e.bytesReceived || 0;
@@ -93,10 +95,13 @@ try {
           s.jitter = e.jitter ?? null;
           s.nack = e.nackCount || 0;
           s.rtx = e.retransmittedPacketsReceived || 0;
+          s.fec = e.fecPacketsReceived || 0;
           s.freeze = e.freezeCount || 0;
           s.pli = e.pliCount || 0;
           s.keyframes = e.keyFramesDecoded || 0;
           s.dropped = e.framesDropped || 0;
+          s.width = e.frameWidth || 0;
+          s.height = e.frameHeight || 0;
         }
         if (e.type === 'transport' && e.selectedCandidatePairId) {
           const pair = byId.get(e.selectedCandidatePairId);

@@ -1059,6 +1059,17 @@ send_rewritten (SendContext * ctx, Viewer * viewer, ViewerStream * vs,
   return TRUE;
 }
 
+/* The VP8 picture ID of a packet that has one (pid_offset >= 0). */
+static guint16
+vp8_picture_id (const RtpPacket * packet)
+{
+  const guint8 *pid = packet->data + packet->payload_offset +
+      packet->pid_offset;
+
+  return packet->pid_bits == 15 ? GST_READ_UINT16_BE (pid) & 0x7fff :
+      pid[0] & 0x7f;
+}
+
 /* Sends one packet of the stream in the viewer's numbering. */
 static void
 send_media (SendContext * ctx, Viewer * viewer, ViewerStream * vs,
@@ -1076,12 +1087,8 @@ send_media (SendContext * ctx, Viewer * viewer, ViewerStream * vs,
   if (vs->packets_sent == 0 && vs->srs_sent == 0)
     vs->next_sr = ctx->now + SR_INTERVAL / 2;
   if (packet->pid_offset >= 0) {
-    const guint8 *pid = packet->data + packet->payload_offset +
-        packet->pid_offset;
-
-    vs->last_out_pid = packet->pid_bits == 15 ?
-        ((GST_READ_UINT16_BE (pid) & 0x7fff) - vs->pid_delta) & 0x7fff :
-        (pid[0] - vs->pid_delta) & 0x7f;
+    vs->last_out_pid = (vp8_picture_id (packet) - vs->pid_delta) &
+        (packet->pid_bits == 15 ? 0x7fff : 0x7f);
     vs->have_out_pid = TRUE;
   }
   if (packet->tl0_offset >= 0) {
@@ -1107,14 +1114,8 @@ switch_source (SendContext * ctx, Viewer * viewer, ViewerStream * vs,
   vs->source = ctx->stream;
   vs->switch_to = NULL;
   vs->rendition_switches++;
-  if (vs->have_out_pid && packet->pid_offset >= 0) {
-    const guint8 *pid = packet->data + packet->payload_offset +
-        packet->pid_offset;
-    guint16 in = packet->pid_bits == 15 ?
-        GST_READ_UINT16_BE (pid) & 0x7fff : pid[0] & 0x7f;
-
-    vs->pid_delta = in - (guint16) (vs->last_out_pid + 1);
-  }
+  if (vs->have_out_pid && packet->pid_offset >= 0)
+    vs->pid_delta = vp8_picture_id (packet) - (guint16) (vs->last_out_pid + 1);
   if (vs->have_out_tl0 && packet->tl0_offset >= 0)
     vs->tl0_delta = packet->data[packet->payload_offset +
         packet->tl0_offset] - (guint8) (vs->last_out_tl0 + 1);

@@ -2508,16 +2508,58 @@ make_vp8enc (GstRtcSink * self, guint bitrate)
 }
 
 static GstElement *
-make_payloader (GstRtcSink * self, SinkStream * stream, const gchar * factory,
+make_payloader (GstRtcSink * self, guint32 ssrc, const gchar * factory,
     guint pt)
 {
   GstElement *payloader = make_element (self, factory, "payload the stream");
 
   if (payloader == NULL)
     return NULL;
-  g_object_set (payloader, "ssrc", stream->ssrc, "pt", pt, "mtu", RTP_MTU,
-      NULL);
+  g_object_set (payloader, "ssrc", ssrc, "pt", pt, "mtu", RTP_MTU, NULL);
   return payloader;
+}
+
+/* The appsink at the end of a branch; its new-sample signal hands the
+ * packets over. Through appsink's signals rather than libgstapp's
+ * callbacks: a signal per frame (a buffer list) costs nothing next to
+ * the encoder. */
+static GstElement *
+make_appsink (GstRtcSink * self)
+{
+  GstElement *appsink = make_element (self, "appsink", "hand packets over");
+
+  if (appsink == NULL)
+    return NULL;
+  g_object_set (appsink, "sync", FALSE, "async", FALSE, "emit-signals", TRUE,
+      "enable-last-sample", FALSE, "buffer-list", TRUE, "wait-on-eos", FALSE,
+      NULL);
+  return appsink;
+}
+
+/* On the streaming thread: pulls @appsink's sample and calls @func for
+ * each packet in it. */
+static GstFlowReturn
+pull_packets (GstElement * appsink, void (*func) (gpointer, GstBuffer *),
+    gpointer data)
+{
+  GstSample *sample = NULL;
+  GstBufferList *list;
+  GstBuffer *buffer;
+  guint i, n;
+
+  g_signal_emit_by_name (appsink, "pull-sample", &sample);
+  if (sample == NULL)
+    return GST_FLOW_FLUSHING;
+  list = gst_sample_get_buffer_list (sample);
+  if (list != NULL) {
+    n = gst_buffer_list_length (list);
+    for (i = 0; i < n; i++)
+      func (data, gst_buffer_list_get (list, i));
+  } else if ((buffer = gst_sample_get_buffer (sample)) != NULL) {
+    func (data, buffer);
+  }
+  gst_sample_unref (sample);
+  return GST_FLOW_OK;
 }
 
 static gboolean
@@ -2567,33 +2609,22 @@ static guint encoder_bitrate (GstRtcSink * self);
 static GstPadProbeReturn on_payloader_event (GstPad * pad,
     GstPadProbeInfo * info, gpointer user_data);
 
+static void
+push_rung_packet (gpointer data, GstBuffer * buffer)
+{
+  SinkRung *rung = data;
+
+  g_atomic_pointer_add (&rung->packets, 1);
+  g_atomic_pointer_add (&rung->bytes, gst_buffer_get_size (buffer));
+  gst_rtc_fanout_push (rung->sink->fanout, rung->fanout_stream,
+      gst_buffer_ref (buffer));
+}
+
 /* On the streaming thread: a rung's packets, once for all viewers. */
 static GstFlowReturn
 on_rung_sample (GstElement * appsink, gpointer user_data)
 {
-  SinkRung *rung = user_data;
-  GstSample *sample = NULL;
-  GstBufferList *list;
-  GstBuffer *buffer;
-  guint i, n;
-
-  g_signal_emit_by_name (appsink, "pull-sample", &sample);
-  if (sample == NULL)
-    return GST_FLOW_FLUSHING;
-  list = gst_sample_get_buffer_list (sample);
-  n = list != NULL ? gst_buffer_list_length (list) : 1;
-  for (i = 0; i < n; i++) {
-    buffer = list != NULL ? gst_buffer_list_get (list, i) :
-        gst_sample_get_buffer (sample);
-    if (buffer == NULL)
-      continue;
-    g_atomic_pointer_add (&rung->packets, 1);
-    g_atomic_pointer_add (&rung->bytes, gst_buffer_get_size (buffer));
-    gst_rtc_fanout_push (rung->sink->fanout, rung->fanout_stream,
-        gst_buffer_ref (buffer));
-  }
-  gst_sample_unref (sample);
-  return GST_FLOW_OK;
+  return pull_packets (appsink, push_rung_packet, user_data);
 }
 
 /* Takes a rung's elements out of the sink. */
@@ -2646,14 +2677,11 @@ build_rung (GstRtcSink * self, SinkStream * stream, GstElement * tee,
   gst_caps_unref (caps);
   /* The same settings, and temporal layers, as the primary's encoder. */
   ADD (make_vp8enc (self, spec->bitrate));
-  ADD (payloader = make_element (self, "rtpvp8pay", "payload a rung"));
-  g_object_set (payloader, "ssrc", rung->ssrc, "pt", VIDEO_PAYLOAD_TYPE,
-      "mtu", RTP_MTU, "timestamp-offset", timestamp_offset, NULL);
+  ADD (payloader = make_payloader (self, rung->ssrc, "rtpvp8pay",
+          VIDEO_PAYLOAD_TYPE));
+  g_object_set (payloader, "timestamp-offset", timestamp_offset, NULL);
   set_if_exists (payloader, "picture-id-mode", "15-bit");
-  ADD (appsink = make_element (self, "appsink", "hand packets over"));
-  g_object_set (appsink, "sync", FALSE, "async", FALSE, "emit-signals", TRUE,
-      "enable-last-sample", FALSE, "buffer-list", TRUE, "wait-on-eos", FALSE,
-      NULL);
+  ADD (appsink = make_appsink (self));
 #undef ADD
 
   rung->fanout_stream = gst_rtc_fanout_add_stream (self->fanout,
@@ -2747,7 +2775,7 @@ build_branch (GstRtcSink * self, SinkStream * stream, const GstCaps * caps)
       while (timestamp_offset == G_MAXUINT32);
     }
     ADD (encoder = make_vp8enc (self, bitrate));
-    ADD (payloader = make_payloader (self, stream, "rtpvp8pay",
+    ADD (payloader = make_payloader (self, stream->ssrc, "rtpvp8pay",
             VIDEO_PAYLOAD_TYPE));
     set_if_exists (payloader, "picture-id-mode", "15-bit");
     if (n_rungs > 0)
@@ -2755,13 +2783,13 @@ build_branch (GstRtcSink * self, SinkStream * stream, const GstCaps * caps)
   } else if (stream->kind == GST_RTC_MEDIA_KIND_VIDEO
       && g_str_equal (name, "video/x-vp8")) {
     ADD (make_queue (self, FALSE));
-    ADD (payloader = make_payloader (self, stream, "rtpvp8pay",
+    ADD (payloader = make_payloader (self, stream->ssrc, "rtpvp8pay",
             VIDEO_PAYLOAD_TYPE));
     set_if_exists (payloader, "picture-id-mode", "15-bit");
   } else if (stream->kind == GST_RTC_MEDIA_KIND_VIDEO
       && g_str_equal (name, "video/x-vp9")) {
     ADD (make_queue (self, FALSE));
-    ADD (payloader = make_payloader (self, stream, "rtpvp9pay",
+    ADD (payloader = make_payloader (self, stream->ssrc, "rtpvp9pay",
             VIDEO_PAYLOAD_TYPE));
     set_if_exists (payloader, "picture-id-mode", "15-bit");
     /* The fan-out finds VP8 and H.264 key frames itself; VP9 ones we
@@ -2785,7 +2813,7 @@ build_branch (GstRtcSink * self, SinkStream * stream, const GstCaps * caps)
     /* Transcode branches hang off this tee (gstrtcsink-transcode.c). */
     ADD (tee = make_element (self, "tee", "share H.264 with transcoders"));
     g_object_set (tee, "allow-not-linked", TRUE, NULL);
-    ADD (payloader = make_payloader (self, stream, "rtph264pay",
+    ADD (payloader = make_payloader (self, stream->ssrc, "rtph264pay",
             VIDEO_PAYLOAD_TYPE));
     /* SPS and PPS before every IDR: a viewer who joins late starts at the
      * next IDR without waiting for out-of-band parameter sets. */
@@ -2818,12 +2846,12 @@ build_branch (GstRtcSink * self, SinkStream * stream, const GstCaps * caps)
     ADD (encoder = make_element (self, "opusenc", "encode raw audio"));
     g_object_set (encoder, "bitrate", OPUS_BITRATE, NULL);
     set_if_exists (encoder, "frame-size", "20");
-    ADD (payloader = make_payloader (self, stream, "rtpopuspay",
+    ADD (payloader = make_payloader (self, stream->ssrc, "rtpopuspay",
             OPUS_PAYLOAD_TYPE));
   } else if (stream->kind == GST_RTC_MEDIA_KIND_AUDIO
       && g_str_equal (name, "audio/x-opus")) {
     ADD (make_queue (self, FALSE));
-    ADD (payloader = make_payloader (self, stream, "rtpopuspay",
+    ADD (payloader = make_payloader (self, stream->ssrc, "rtpopuspay",
             OPUS_PAYLOAD_TYPE));
   } else {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
@@ -2833,12 +2861,7 @@ build_branch (GstRtcSink * self, SinkStream * stream, const GstCaps * caps)
     goto out;
   }
 
-  ADD (appsink = make_element (self, "appsink", "hand packets over"));
-  /* Through appsink's signals rather than libgstapp's callbacks: a signal
-   * per frame (a buffer list) costs nothing next to the encoder. */
-  g_object_set (appsink, "sync", FALSE, "async", FALSE, "emit-signals", TRUE,
-      "enable-last-sample", FALSE, "buffer-list", TRUE, "wait-on-eos", FALSE,
-      NULL);
+  ADD (appsink = make_appsink (self));
   g_signal_connect (appsink, "new-sample", G_CALLBACK (on_new_sample),
       stream);
   pad = gst_element_get_static_pad (appsink, "sink");
@@ -3125,8 +3148,10 @@ mark_vp9_keyframe (GstBuffer * buffer)
 }
 
 static void
-push_packet (SinkStream * stream, GstBuffer * buffer)
+push_packet (gpointer data, GstBuffer * buffer)
 {
+  SinkStream *stream = data;
+
   if (G_UNLIKELY (g_atomic_int_get (&stream->want_sps)))
     learn_h264_profile (stream, buffer);
   buffer = gst_buffer_ref (buffer);
@@ -3140,25 +3165,7 @@ push_packet (SinkStream * stream, GstBuffer * buffer)
 static GstFlowReturn
 on_new_sample (GstElement * appsink, gpointer user_data)
 {
-  SinkStream *stream = user_data;
-  GstSample *sample = NULL;
-  GstBufferList *list;
-  GstBuffer *buffer;
-  guint i, n;
-
-  g_signal_emit_by_name (appsink, "pull-sample", &sample);
-  if (sample == NULL)
-    return GST_FLOW_FLUSHING;
-  list = gst_sample_get_buffer_list (sample);
-  if (list != NULL) {
-    n = gst_buffer_list_length (list);
-    for (i = 0; i < n; i++)
-      push_packet (stream, gst_buffer_list_get (list, i));
-  } else if ((buffer = gst_sample_get_buffer (sample)) != NULL) {
-    push_packet (stream, buffer);
-  }
-  gst_sample_unref (sample);
-  return GST_FLOW_OK;
+  return pull_packets (appsink, push_packet, user_data);
 }
 
 /* What the VP8 encoder is to produce: #GstRtcSink:video-bitrate, or with
